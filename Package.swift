@@ -1,0 +1,103 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Every target compiles in Swift 6 language mode with strict concurrency.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "credits-stack",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "fake-openmeter", targets: ["fake-openmeter"]),
+        .executable(name: "credits-mcp", targets: ["credits-mcp"]),
+        .executable(name: "stackctl", targets: ["stackctl"]),
+        .executable(name: "openmeter-bench", targets: ["openmeter-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", exact: "0.12.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", exact: "5.8.0"),
+    ],
+    targets: [
+        // Shared concerns, one library each.
+        .target(name: "StackConfig", dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        .target(name: "StackHTTP", dependencies: [
+            "StackConfig",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
+        .target(name: "WireFormats", swiftSettings: strict),
+        .target(name: "StackStorage", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: strict),
+        .target(name: "FakeControls", dependencies: [
+            "StackHTTP",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ], swiftSettings: strict),
+
+        // Services: a library each (testable in-process) plus a thin executable.
+        .target(name: "FakeOpenMeter", dependencies: [
+            "StackConfig", "StackHTTP", "StackStorage", "FakeControls", "WireFormats",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "fake-openmeter", dependencies: [
+            "FakeOpenMeter", "StackConfig",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+
+        .target(name: "CreditsMCP", dependencies: [
+            "StackConfig", "StackHTTP", "WireFormats",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "MCP", package: "swift-sdk"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "credits-mcp", dependencies: [
+            "CreditsMCP", "StackConfig",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+
+        .target(name: "FakeTAIS", dependencies: ["StackHTTP"], swiftSettings: strict),
+        .target(name: "FakeStripe", dependencies: ["StackHTTP"], swiftSettings: strict),
+        .executableTarget(name: "stackctl", dependencies: [
+            "StackConfig",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+
+        .executableTarget(name: "openmeter-bench", dependencies: [
+            "FakeOpenMeter", "StackConfig",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], path: "Benchmarks/openmeter-bench", swiftSettings: strict),
+
+        .testTarget(name: "FakeOpenMeterTests", dependencies: [
+            "FakeOpenMeter",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], swiftSettings: strict),
+        .testTarget(name: "CreditsMCPTests", dependencies: [
+            "CreditsMCP",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], swiftSettings: strict),
+        .testTarget(name: "StackSupportTests", dependencies: [
+            "StackConfig", "StackHTTP", "FakeControls", "WireFormats",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

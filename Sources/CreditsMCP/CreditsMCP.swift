@@ -1,0 +1,2 @@
+/// credits-mcp: the AI-credits MCP server.
+public enum CreditsMCP {}

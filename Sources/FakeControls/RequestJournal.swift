@@ -1,0 +1,37 @@
+import Foundation
+import Synchronization
+
+/// Every request a fake answered on its real API (not `/_fake/` or `/health`), so tests can
+/// assert what a client did or never did, e.g. "credits-mcp made no OpenMeter call".
+public final class RequestJournal: Sendable {
+    public struct Entry: Codable, Sendable {
+        public var method: String
+        public var path: String
+        public var query: String
+        public var status: Int
+        public var time: Date
+    }
+
+    public static let capacity = 10_000
+
+    private let state = Mutex<(entries: [Entry], total: Int)>(([], 0))
+
+    public init() {}
+
+    func record(_ entry: Entry) {
+        state.withLock { state in
+            state.total += 1
+            state.entries.append(entry)
+            if state.entries.count > Self.capacity { state.entries.removeFirst(state.entries.count - Self.capacity) }
+        }
+    }
+
+    /// Requests since the last reset, oldest first (the last `capacity`), and the total count.
+    public func snapshot() -> (entries: [Entry], total: Int) {
+        state.withLock { ($0.entries, $0.total) }
+    }
+
+    public func reset() {
+        state.withLock { $0 = ([], 0) }
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// What `fake-openmeter seed` and `POST /_fake/seed` generate. Same plan, same events:
+/// ids, times and values all derive from `seed` and `end`.
+public struct SeedPlan: Codable, Sendable, Equatable {
+    public var tenants: Int
+    public var events: Int
+    public var days: Int
+    public var seed: UInt64
+    /// Unix seconds the events end before; defaults to the next whole hour so a re-run within the hour matches.
+    public var end: Int64
+
+    public static let maximumEvents = 20_000_000
+
+    public init(tenants: Int = 3, events: Int = 2_000, days: Int = 30, seed: UInt64 = 42, end: Int64? = nil) {
+        self.tenants = tenants
+        self.events = events
+        self.days = days
+        self.seed = seed
+        self.end = end ?? Self.nextWholeHour()
+    }
+
+    public static func nextWholeHour(now: Date = Date()) -> Int64 {
+        (Int64(now.timeIntervalSince1970) / 3600 + 1) * 3600
+    }
+
+    /// A reason the plan cannot run, or nil.
+    public var problem: String? {
+        if !(1...1000).contains(tenants) { return "tenants must be between 1 and 1000" }
+        if !(0...Self.maximumEvents).contains(events) { return "events must be between 0 and \(Self.maximumEvents)" }
+        if !(1...3660).contains(days) { return "days must be between 1 and 3660" }
+        return nil
+    }
+
+    /// Tenant ids the plan uses: `tenant-01`, `tenant-02`, …
+    public var tenantIDs: [String] {
+        (1...max(tenants, 1)).map { String(format: "tenant-%02d", $0) }
+    }
+}

@@ -1,0 +1,23 @@
+public import Hummingbird
+import Foundation
+
+/// One debug line per request: method, path, status, duration. Never logs headers or bodies,
+/// so no bearer token or key can reach the log.
+public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - start
+        context.logger.debug("\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(elapsed.milliseconds)ms")
+        return response
+    }
+}
+
+extension Duration {
+    /// Whole and fractional milliseconds, for logs and benchmarks.
+    public var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
+}
