@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
         .package(url: "https://github.com/vapor/jwt-kit.git", exact: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Shared concerns, one library each.
@@ -40,6 +41,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .target(name: "WireFormats", swiftSettings: strict),
+        .target(name: "ProcessSupport", swiftSettings: strict),
         .target(name: "StackStorage", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),
@@ -81,9 +83,10 @@ let package = Package(
         ], swiftSettings: strict),
 
         .executableTarget(name: "openmeter-bench", dependencies: [
-            "FakeOpenMeter", "StackConfig",
+            "FakeOpenMeter", "StackConfig", "ProcessSupport", "WireFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Benchmarks/openmeter-bench", swiftSettings: strict),
 
         .testTarget(name: "FakeOpenMeterTests", dependencies: [

@@ -29,7 +29,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func failure(from error: HTTPError) -> HTTPFailure {
         let detail: String = switch error.status {
-        case .notFound: "Not Found"
+        case .notFound: ""
         case .contentTooLarge: "request body too large"
         default: error.body ?? error.status.reasonPhrase
         }

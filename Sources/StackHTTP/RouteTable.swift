@@ -47,7 +47,7 @@ public struct RouteTable<Context: RequestContext> {
             let allowHeader = allow.joined(separator: ", ")
             for method in all where !allowed.contains(method) {
                 router.on(RouterPath(path), method: method) { _, _ -> Response in
-                    throw HTTPFailure(.methodNotAllowed, "Method Not Allowed", headers: [.allow: allowHeader])
+                    throw HTTPFailure(.methodNotAllowed, "", headers: [.allow: allowHeader])
                 }
             }
         }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test: builds once, then the Swift unit and integration tests (real processes),
+# then the conformance suites that drive the official Python SDKs against the built binaries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== build (debug, once)"
+# Progress lines are dropped; warnings and errors stay. pipefail keeps swift build's status.
+swift build --build-tests 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\]/d'
+
+BIN="$(swift build --show-bin-path)"
+export CREDITS_STACK_BIN="$BIN"
+
+echo "== swift tests (unit + integration)"
+swift test --skip-build
+
+echo "== conformance (official SDKs against the built binaries)"
+if [ ! -x .venv/bin/python ]; then
+  echo "no .venv: run scripts/python-env.sh first (or .ci/run)" >&2
+  exit 1
+fi
+FAKE_OPENMETER_BIN="$BIN/fake-openmeter" CREDITS_MCP_BIN="$BIN/credits-mcp" \
+  .venv/bin/python -m pytest Tests/Conformance -q -p no:cacheprovider
