@@ -29,7 +29,8 @@ public enum MarkdownReport {
         if let summary, !summary.isEmpty {
             out += summary + "\n\n"
         }
-        out += "[Download Excel](<" + linkDestination(downloadURL) + ">)"
+        // The contract's link form: `[Download Excel](<PUBLIC_BASE_URL>/download/<token>)`, a bare destination.
+        out += "[Download Excel](" + linkDestination(downloadURL) + ")"
         return out
     }
 
@@ -112,6 +113,8 @@ public enum MarkdownReport {
             switch scalar {
             case "<": out += "%3C"
             case ">": out += "%3E"
+            case "(": out += "%28"
+            case ")": out += "%29"
             case " ": out += "%20"
             case "\\": out += "%5C"
             default:

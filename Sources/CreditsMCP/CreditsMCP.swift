@@ -1,2 +1,0 @@
-/// credits-mcp: the AI-credits MCP server.
-public enum CreditsMCP {}
