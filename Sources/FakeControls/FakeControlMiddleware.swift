@@ -24,7 +24,7 @@ public struct FakeControlMiddleware<Context: RequestContext>: RouterMiddleware {
         if let decision = faults.decide(method: request.method.rawValue, path: path) {
             if decision.latencyMs > 0 { try await Task.sleep(for: .milliseconds(decision.latencyMs)) }
             if let status = decision.status {
-                let failure = HTTPFailure(.init(code: status), "fault injected by /_fake/faults (status \(status))")
+                let failure = HTTPFailure(StatusPhrase.status(code: status), "fault injected by /_fake/faults (status \(status))")
                 response = renderer.render(failure, for: request)
             } else {
                 response = try await next(request, context)

@@ -18,7 +18,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             return renderer.render(Self.failure(from: error), for: request)
         } catch let error as any HTTPResponseError {
-            return renderer.render(HTTPFailure(error.status, error.status.reasonPhrase), for: request)
+            // e.g. the body collector's limit error, which is not an HTTPError.
+            return renderer.render(Self.failure(status: error.status, body: nil), for: request)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
@@ -28,11 +29,15 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func failure(from error: HTTPError) -> HTTPFailure {
-        let detail: String = switch error.status {
+        failure(status: error.status, body: error.body, headers: error.headers)
+    }
+
+    static func failure(status: HTTPResponse.Status, body: String?, headers: HTTPFields = [:]) -> HTTPFailure {
+        let detail: String = switch status {
         case .notFound: ""
         case .contentTooLarge: "request body too large"
-        default: error.body ?? error.status.reasonPhrase
+        default: body ?? StatusPhrase.phrase(for: status)
         }
-        return HTTPFailure(error.status, detail, headers: error.headers)
+        return HTTPFailure(status, detail, headers: headers)
     }
 }

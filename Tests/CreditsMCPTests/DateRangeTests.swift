@@ -69,8 +69,9 @@ import Testing
     }
 
     @Test func invalidToMessage() {
-        let error = #expect(throws: DateRangeError.self) { try DateRange.parse(from: "2026-01-01", to: "2026-01-15T10:00", now: now) }
-        #expect(error == nil)
+        // Seconds and offset are optional: a bare local-looking time is read as UTC.
+        let accepted = try? DateRange.parse(from: "2026-01-01", to: "2026-01-15T10:00", now: now)
+        #expect(accepted?.toRFC3339 == "2026-01-15T10:00:00Z")
         let bad = #expect(throws: DateRangeError.self) { try DateRange.parse(from: nil, to: "next week", now: now) }
         #expect(bad?.parameter == "to")
         #expect(bad?.message == #"Invalid "to": "next week" is not an ISO 8601 date or date-time. Use e.g. "2026-01-15" or "2026-01-15T10:00:00Z"."#)

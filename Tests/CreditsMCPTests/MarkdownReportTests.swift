@@ -24,7 +24,7 @@ import Testing
 
             **Total: 1236.00 credits** across 2 rows
 
-            [Download Excel](<http://localhost:8765/download/abc>)
+            [Download Excel](http://localhost:8765/download/abc)
             """)
     }
 
@@ -61,7 +61,7 @@ import Testing
         #expect(lines.contains("| 1970-01-01T00:00:49Z | u49 | 1.00 |"))
         #expect(!text.contains("u50 |"))
         #expect(text.contains("\nShowing the first 50 of 1234 rows. The Excel file has all of them.\n"))
-        #expect(text.hasSuffix("\n\n[Download Excel](<http://x/download/t>)"))
+        #expect(text.hasSuffix("\n\n[Download Excel](http://x/download/t)"))
     }
 
     @Test func noNoteWhenAllRowsShown() {
@@ -79,7 +79,7 @@ import Testing
         #expect(text == """
             No AI-credit usage for tenant tenant\\_01 between A and B.
 
-            [Download Excel](<http://x/download/t>)
+            [Download Excel](http://x/download/t)
             """)
     }
 
@@ -93,6 +93,6 @@ import Testing
     @Test func downloadURLCannotBreakOutOfTheLink() {
         let table = ReportTable(title: "t", columns: columns, rows: [])
         let text = MarkdownReport.render(table: table, previewLimit: 5, emptyMessage: "none", downloadURL: "http://x/a b>c\n")
-        #expect(text.hasSuffix("[Download Excel](<http://x/a%20b%3Ec>)"))
+        #expect(text.hasSuffix("[Download Excel](http://x/a%20b%3Ec)"))
     }
 }

@@ -56,16 +56,16 @@ import ZIPFoundation
         #expect(sheet.contains(#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#))
         #expect(sheet.contains(#"<autoFilter ref="A1:F3"/>"#))
         #expect(sheet.contains(#"<cols><col min="1" max="1" width="#))
-        // Header: bold style 1, inline strings.
-        #expect(sheet.contains(#"<c r="A1" s="1" t="inlineStr"><is><t>time</t></is></c>"#))
-        #expect(sheet.contains(#"<c r="F1" s="1" t="inlineStr"><is><t>credits</t></is></c>"#))
+        // Header: bold style 1, inline strings. Cells carry no `r`: each row writes every column in order.
+        #expect(sheet.contains(#"<c s="1" t="inlineStr"><is><t>time</t></is></c>"#))
+        #expect(sheet.contains(#"<c s="1" t="inlineStr"><is><t>credits</t></is></c>"#))
         // Numbers: numeric, full precision, credits style 2.
-        #expect(sheet.contains(#"<c r="F2" s="2"><v>1.25</v></c>"#))
-        #expect(sheet.contains(#"<c r="F3" s="2"><v>0.30000000000000004</v></c>"#))
+        #expect(sheet.contains(#"<c s="2"><v>1.25</v></c>"#))
+        #expect(sheet.contains(#"<c s="2"><v>0.30000000000000004</v></c>"#))
         // Times: Excel serial with the date-time style 3. 2026-01-15T10:00:00Z = 46037 + 10/24.
-        #expect(sheet.contains(#"<c r="A2" s="3"><v>46037.416666666664</v></c>"#))
+        #expect(sheet.contains(#"<c s="3"><v>46037.416666666664</v></c>"#))
         // Text: escaped, illegal characters removed, spaces preserved, Excel escapes protected.
-        #expect(sheet.contains(#"<c r="B3" t="inlineStr"><is><t>b&lt;o&gt;b &amp; &quot;co&quot;</t></is></c>"#))
+        #expect(sheet.contains(#"<c t="inlineStr"><is><t>b&lt;o&gt;b &amp; &quot;co&quot;</t></is></c>"#))
         #expect(sheet.contains(#"<t xml:space="preserve"> padded </t>"#))
         #expect(sheet.contains("<t>ctlxy</t>"))
         #expect(sheet.contains("<t>_x005F_x0041_</t>"))
@@ -97,8 +97,8 @@ import ZIPFoundation
         #expect(count("<row ", in: sheet) == 1001)
         #expect(count(#" s="3"><v>"#, in: sheet) == 1000)
         #expect(count(#" s="2"><v>"#, in: sheet) == 1000)
-        #expect(sheet.contains(#"<row r="1001"><c r="A1001" s="3">"#))
-        #expect(sheet.contains(#"<c r="F1001" s="2"><v>124.875</v></c>"#))
+        #expect(sheet.contains(#"<row r="1001"><c s="3">"#))
+        #expect(sheet.contains(#"<c s="2"><v>124.875</v></c>"#))
         #expect(sheet.contains(#"<dimension ref="A1:F1001"/>"#))
     }
 

@@ -41,9 +41,12 @@ import Testing
                 rows(try await client.get("/api/v1/meters/calls_sum/query?" + query([("from", from), ("to", to)])))
             }
             // q1 at exactly `from` counts; q8 at exactly `to` does not.
-            #expect(try await sum("2026-01-10T10:00:05Z", "2026-01-10T11:45:30Z") == [QRow(40.5, "2026-01-10T10:00:05Z", "2026-01-10T11:45:30Z")])
-            #expect(try await sum("2026-01-10T10:00:06Z", "2026-01-10T11:45:31Z") == [QRow(34.5, "2026-01-10T10:00:06Z", "2026-01-10T11:45:31Z")])
-            #expect(try await sum("2026-01-10T12:00:00Z", "2026-01-10T13:00:00Z") == [])
+            let got1 = try await sum("2026-01-10T10:00:05Z", "2026-01-10T11:45:30Z")
+            #expect(got1 == [QRow(40.5, "2026-01-10T10:00:05Z", "2026-01-10T11:45:30Z")])
+            let got2 = try await sum("2026-01-10T10:00:06Z", "2026-01-10T11:45:31Z")
+            #expect(got2 == [QRow(34.5, "2026-01-10T10:00:06Z", "2026-01-10T11:45:31Z")])
+            let got3 = try await sum("2026-01-10T12:00:00Z", "2026-01-10T13:00:00Z")
+            #expect(got3 == [])
         }
     }
 
@@ -71,18 +74,22 @@ import Testing
             func windows(_ size: String) async throws -> [QRow] {
                 rows(try await client.get("/api/v1/meters/calls_sum/query?windowSize=\(size)"))
             }
-            #expect(try await windows("MINUTE") == [
+            let got4 = try await windows("MINUTE")
+            #expect(got4 == [
                 QRow(13, "2026-01-10T10:00:00Z", "2026-01-10T10:01:00Z"),
                 QRow(20, "2026-01-10T10:30:00Z", "2026-01-10T10:31:00Z"),
                 QRow(7.5, "2026-01-10T11:15:00Z", "2026-01-10T11:16:00Z"),
                 QRow(4, "2026-01-10T11:45:00Z", "2026-01-10T11:46:00Z"),
             ])
-            #expect(try await windows("HOUR") == [
+            let got5 = try await windows("HOUR")
+            #expect(got5 == [
                 QRow(33, "2026-01-10T10:00:00Z", "2026-01-10T11:00:00Z"),
                 QRow(11.5, "2026-01-10T11:00:00Z", "2026-01-10T12:00:00Z"),
             ])
-            #expect(try await windows("DAY") == [QRow(44.5, "2026-01-10T00:00:00Z", "2026-01-11T00:00:00Z")])
-            #expect(try await windows("MONTH") == [QRow(44.5, "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z")])
+            let got6 = try await windows("DAY")
+            #expect(got6 == [QRow(44.5, "2026-01-10T00:00:00Z", "2026-01-11T00:00:00Z")])
+            let got7 = try await windows("MONTH")
+            #expect(got7 == [QRow(44.5, "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z")])
         }
     }
 

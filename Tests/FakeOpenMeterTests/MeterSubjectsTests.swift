@@ -10,7 +10,7 @@ import Testing
             event(id: "2", subject: "alpha", time: rfc3339(now - 7200), data: #"{"credits":1,"user":"alice","module":"chat"}"#),
             event(id: "3", subject: "alpha", time: rfc3339(now - 7200), data: #"{"credits":1,"user":"bob"}"#),
             event(id: "4", subject: "old", time: rfc3339(now - 3 * 86400), data: #"{"credits":1,"user":"carol","module":"image"}"#),
-            event(id: "5", subject: "other-type", type: "page_view", time: rfc3339(now - 60), data: #"{"user":"dave"}"#),
+            event(id: "5", type: "page_view", subject: "other-type", time: rfc3339(now - 60), data: #"{"user":"dave"}"#),
         ])
         return now
     }

@@ -19,7 +19,7 @@ import Testing
     @Test func eventsFollowThePlan() throws {
         let plan = SeedPlan(tenants: 4, events: 500, days: 7, seed: 9, end: Self.end)
         #expect(plan.tenantIDs == ["tenant-01", "tenant-02", "tenant-03", "tenant-04"])
-        var previous = Int64.min
+        var previous = Self.end - 7 * 86400
         for (i, event) in DemoDataGenerator(plan: plan).enumerated() {
             #expect(event.id == "seed-9-\(i)")
             #expect(event.source == "fake-openmeter-seed")
@@ -107,7 +107,7 @@ import Testing
         try await withFake { client in
             try await client.ingest([event(id: "a", data: #"{"credits":1}"#)])
             try await client.createMeter(slug: "extra", aggregation: "COUNT", eventType: "x")
-            try await client.send(.delete, "/api/v1/meters/ai_credits")
+            _ = try await client.send(.delete, "/api/v1/meters/ai_credits")
             _ = try await client.post("/_fake/faults", json: #"{"path":"/api/v1/meters","status":503}"#)
             let reply = try await client.send(.post, "/_fake/reset")
             #expect(reply.status == .noContent)

@@ -105,6 +105,9 @@ public enum XLSXWriter {
 
     // MARK: - Sheet XML
 
+    /// Cells carry no `r` reference (it is optional and readers place cells in order; every
+    /// column of a row is written, so positions are exact). Omitting it halves the compressed
+    /// size and speeds up deflate, which dominates the writing time.
     static func sheetXML(_ table: ReportTable) -> [UInt8] {
         let columns = table.columns
         let columnCount = columns.count
@@ -144,10 +147,8 @@ public enum XLSXWriter {
             buffer.append("</cols>")
         }
         buffer.append("<sheetData><row r=\"1\">")
-        for (index, column) in columns.enumerated() {
-            buffer.append("<c r=\"")
-            buffer.append(bytes: letters[index])
-            buffer.append("1\" s=\"1\" t=\"inlineStr\"><is>")
+        for column in columns {
+            buffer.append("<c s=\"1\" t=\"inlineStr\"><is>")
             buffer.appendTextElement(column.name)
             buffer.append("</is></c>")
         }
@@ -159,27 +160,24 @@ public enum XLSXWriter {
             buffer.append(int: rowNumber)
             buffer.append("\">")
             for index in 0..<min(row.count, columnCount) {
-                buffer.append("<c r=\"")
-                buffer.append(bytes: letters[index])
-                buffer.append(int: rowNumber)
                 switch row[index] {
                 case .text(let text):
-                    buffer.append("\" t=\"inlineStr\"><is>")
+                    buffer.append("<c t=\"inlineStr\"><is>")
                     buffer.appendTextElement(text)
                     buffer.append("</is></c>")
                 case .number(let value):
                     if value.isFinite {
-                        buffer.append(columns[index].kind == .credits ? "\" s=\"2\"><v>" : "\"><v>")
+                        buffer.append(columns[index].kind == .credits ? "<c s=\"2\"><v>" : "<c><v>")
                         buffer.append(double: value)
                         buffer.append("</v></c>")
                     } else {
                         // Excel has no NaN or infinity; keep the value visible as text.
-                        buffer.append("\" t=\"inlineStr\"><is>")
+                        buffer.append("<c t=\"inlineStr\"><is>")
                         buffer.appendTextElement(value.description)
                         buffer.append("</is></c>")
                     }
                 case .dateTime(let seconds):
-                    buffer.append("\" s=\"3\"><v>")
+                    buffer.append("<c s=\"3\"><v>")
                     buffer.append(double: excelSerial(unixSeconds: seconds))
                     buffer.append("</v></c>")
                 }
@@ -199,7 +197,8 @@ public enum XLSXWriter {
 
     /// Days since 1899-12-30 (Excel's 1900 date system), UTC.
     public static func excelSerial(unixSeconds: Int64) -> Double {
-        Double(unixSeconds) / 86400 + 25569
+        // Shift to Excel's epoch (1899-12-30) first so the serial is rounded once, not twice.
+        Double(unixSeconds + 25569 * 86400) / 86400
     }
 
     /// `A`, `B`, …, `Z`, `AA`, … for a zero-based column index.

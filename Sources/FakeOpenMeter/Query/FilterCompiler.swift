@@ -36,10 +36,12 @@ enum FilterCompiler {
             switch op {
             case "$eq": return SQLCondition(sql: "\(column) = ?", arguments: [text])
             case "$ne": return SQLCondition(sql: "\(column) != ?", arguments: [text])
-            case "$like": return SQLCondition(sql: "\(column) LIKE ?", arguments: [text])
-            case "$nlike": return SQLCondition(sql: "\(column) NOT LIKE ?", arguments: [text])
-            case "$ilike": return SQLCondition(sql: "lower(\(column)) LIKE lower(?)", arguments: [text])
-            case "$nilike": return SQLCondition(sql: "lower(\(column)) NOT LIKE lower(?)", arguments: [text])
+            // OpenMeter's LIKE (ClickHouse) is case-sensitive while SQLite's is not, so `$like`
+            // runs as GLOB; `\%` and `\_` escape the wildcards as in ClickHouse.
+            case "$like": return SQLCondition(sql: "\(column) GLOB ?", arguments: [LikePattern.glob(text)])
+            case "$nlike": return SQLCondition(sql: "\(column) NOT GLOB ?", arguments: [LikePattern.glob(text)])
+            case "$ilike": return SQLCondition(sql: "lower(\(column)) LIKE lower(?) ESCAPE '\\'", arguments: [text])
+            case "$nilike": return SQLCondition(sql: "lower(\(column)) NOT LIKE lower(?) ESCAPE '\\'", arguments: [text])
             case "$gt": return SQLCondition(sql: "\(column) > ?", arguments: [text])
             case "$gte": return SQLCondition(sql: "\(column) >= ?", arguments: [text])
             case "$lt": return SQLCondition(sql: "\(column) < ?", arguments: [text])

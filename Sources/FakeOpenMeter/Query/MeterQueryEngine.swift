@@ -33,9 +33,13 @@ struct MeterQueryEngine {
 
     static func numericExpression(path: String) -> String {
         let v = "json_extract(data, \(literal(path)))"
+        // JSON true/false come out of json_extract as integers 1/0, so integers are confirmed
+        // with json_type; 1e400 comes out as an infinite real. Both are not numbers to OpenMeter.
         return """
-            CASE WHEN typeof(\(v)) IN ('integer','real') AND abs(\(v)) <= 1.7976931348623157e308 THEN \(v) \
-            WHEN typeof(\(v)) = 'text' THEN om_number(\(v)) END
+            CASE typeof(\(v)) \
+            WHEN 'real' THEN CASE WHEN abs(\(v)) <= 1.7976931348623157e308 THEN \(v) END \
+            WHEN 'integer' THEN CASE WHEN json_type(data, \(literal(path))) = 'integer' THEN \(v) END \
+            WHEN 'text' THEN om_number(\(v)) END
             """
     }
 
@@ -148,14 +152,9 @@ struct MeterQueryEngine {
     private func windowing(db: Database, request: MeterQueryRequest, condition: SQLCondition) throws -> Windowing {
         guard let size = request.windowSize else { return Windowing(expression: "0", function: nil, end: { $0 }) }
         let calendar = WindowCalendar(size: size, timeZone: request.timeZone)
-        let anchor = request.from?.seconds ?? Int64(Date().timeIntervalSince1970)
-        if let (length, alignment) = calendar.arithmetic(near: anchor) {
-            return Windowing(
-                expression: "((time + \(alignment)) / \(length)) * \(length) - \(alignment)",
-                function: nil, end: { $0 + length }
-            )
+        if size == .minute {
+            return Windowing(expression: "time - ((time % 60) + 60) % 60", function: nil, end: { $0 + 60 })
         }
-        // Calendar windows: boundaries over the data's range, looked up per row by binary search.
         var lower = request.from?.seconds
         var upper = request.to?.seconds
         if lower == nil || upper == nil {
@@ -164,6 +163,21 @@ struct MeterQueryEngine {
             lower = lower ?? lo ?? 0
             upper = upper ?? (hi.map { $0 + 1 } ?? 1)
         }
+        if size == .hour {
+            if let alignment = calendar.hourAlignment(from: lower ?? 0, to: upper ?? 1) {
+                return Windowing(
+                    expression: "time - (((time + \(alignment)) % 3600) + 3600) % 3600",
+                    function: nil, end: { $0 + 3600 }
+                )
+            }
+            // A zone whose sub-hour offset changes inside the range (Lord Howe): align each row to its own offset.
+            let function = DatabaseFunction("om_window", argumentCount: 1, pure: true) { values in
+                guard let t = Int64.fromDatabaseValue(values[0]) else { return nil }
+                return calendar.hourStart(containing: t)
+            }
+            return Windowing(expression: "om_window(time)", function: function, end: { $0 + 3600 })
+        }
+        // Calendar windows: boundaries over the data's range, looked up per row by binary search.
         let bounds = calendar.boundaries(from: lower ?? 0, to: max(upper ?? 1, (lower ?? 0) + 1))
         let function = DatabaseFunction("om_window", argumentCount: 1, pure: true) { values in
             guard let t = Int64.fromDatabaseValue(values[0]) else { return nil }

@@ -10,7 +10,7 @@ struct ProblemRenderer: ErrorRenderer {
     func render(_ failure: HTTPFailure, for request: Request) -> Response {
         var w = JSONWriter(capacity: 256)
         w.raw("{\"type\":\"about:blank\",")
-        w.key("title"); w.string(failure.status.reasonPhrase)
+        w.key("title"); w.string(StatusPhrase.phrase(for: failure.status))
         w.raw(","); w.key("status"); w.raw(String(failure.status.code))
         if !failure.detail.isEmpty, failure.status != .internalServerError {
             w.raw(","); w.key("detail"); w.string(failure.detail)

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import StackHTTP
 import WireFormats
@@ -8,11 +9,22 @@ struct QueryReader {
     let parameters: [(name: String, value: String)]
 
     init(_ request: Request) {
-        var list: [(String, String)] = []
-        for (key, value) in request.uri.queryParameters {
-            list.append((String(key), String(value)))
+        parameters = Self.parse(request.uri.query ?? "")
+    }
+
+    /// Splits a query string as Go's `url.ParseQuery` does: `+` is a space and keys are
+    /// percent-decoded too (clients send `filterGroupBy%5Bmodel%5D=…`).
+    static func parse(_ query: String) -> [(name: String, value: String)] {
+        query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let value = parts.count > 1 ? decode(parts[1]) : ""
+            return (decode(parts[0]), value)
         }
-        parameters = list
+    }
+
+    private static func decode(_ component: Substring) -> String {
+        let spaced = component.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
     }
 
     static func invalid(_ name: String, _ reason: String) -> HTTPFailure {
