@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "credits-mcp", targets: ["credits-mcp"]),
         .executable(name: "stackctl", targets: ["stackctl"]),
         .executable(name: "openmeter-bench", targets: ["openmeter-bench"]),
+        .executable(name: "credits-mcp-bench", targets: ["credits-mcp-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
@@ -43,7 +44,10 @@ let package = Package(
         ], swiftSettings: strict),
         .target(name: "WireFormats", swiftSettings: strict),
         .target(name: "ProcessSupport", swiftSettings: strict),
+        // One C call Swift cannot make (sqlite3_config is variadic); links the same system SQLite as GRDB.
+        .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(name: "StackStorage", dependencies: [
+            "CSQLiteTuning",
             .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),
         .target(name: "FakeControls", dependencies: [
@@ -87,6 +91,19 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
+        // Clients of the running stack (MCP over Streamable HTTP, fake-openmeter's API and controls),
+        // shared by the integration tests and the benchmarks.
+        .target(name: "StackClients", dependencies: [
+            "WireFormats",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: strict),
+
+        .executableTarget(name: "credits-mcp-bench", dependencies: [
+            "CreditsMCP", "StackClients", "ProcessSupport", "WireFormats",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Benchmarks/credits-mcp-bench", swiftSettings: strict),
         .executableTarget(name: "openmeter-bench", dependencies: [
             "FakeOpenMeter", "StackConfig", "ProcessSupport", "WireFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -101,6 +118,11 @@ let package = Package(
         .testTarget(name: "CreditsMCPTests", dependencies: [
             "CreditsMCP",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], swiftSettings: strict),
+        // Real processes only: fake-openmeter and credits-mcp as built executables (CREDITS_STACK_BIN).
+        .testTarget(name: "Integration", dependencies: [
+            "StackClients", "ProcessSupport", "WireFormats",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: strict),
         .testTarget(name: "StackSupportTests", dependencies: [
             "StackConfig", "StackHTTP", "FakeControls", "WireFormats",

@@ -8,7 +8,7 @@ import WireFormats
 
 /// Measures fake-openmeter as a real process over HTTP: batch ingest throughput, a tenant's
 /// 7-day grouped meter query, a v2 read of the same range, database size and peak RSS.
-/// Run on a release build: `swift run -c release openmeter-bench`.
+/// Run on a release build with `scripts/bench.sh`, which builds the server and this tool in release mode.
 @main
 struct OpenMeterBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,12 +30,17 @@ struct OpenMeterBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let dataPath = directory.appendingPathComponent("openmeter.sqlite").path
+        // An explicit key, so an OPENMETER_API_KEY in the environment or a .env cannot disagree with it.
+        let apiKey = "bench-\(UUID().uuidString)"
         let process = try await ServiceProcess(
             executable: executable,
-            arguments: ["--port", "0", "--data", dataPath, "--meters", BuiltProducts.packageRoot.appendingPathComponent("compose/meters.yaml").path]
+            arguments: ["--port", "0", "--data", dataPath, "--api-key", apiKey,
+                        "--meters", BuiltProducts.packageRoot.appendingPathComponent("compose/meters.yaml").path]
         )
-        defer { process.stop() }
+        defer { _ = process.stop() }
+        print("server: \(executable.path)")
         let client = HTTPClient.shared
+        let authorization = "Bearer \(apiKey)"
         print("fake-openmeter bench: \(events) events, \(tenants) tenants, \(days) days, batches of \(batch), \(concurrency) in flight")
 
         // Batches are serialized before the clock starts: the server's work is what is measured.
@@ -67,6 +72,7 @@ struct OpenMeterBench: AsyncParsableCommand {
                 var request = HTTPClientRequest(url: ingestURL)
                 request.method = .POST
                 request.headers.add(name: "Content-Type", value: "application/cloudevents-batch+json")
+                request.headers.add(name: "Authorization", value: authorization)
                 request.body = .bytes(body)
                 let response = try await client.execute(request, timeout: .seconds(60))
                 guard response.status.code == 204 else { throw BenchError("ingest answered \(response.status.code)") }
@@ -96,7 +102,7 @@ struct OpenMeterBench: AsyncParsableCommand {
         var queryTimes: [Double] = []
         var rows = 0
         for i in 0..<(repetitions + 5) {
-            let (ms, body) = try await Self.timedGet(client, queryURL)
+            let (ms, body) = try await Self.timedGet(client, queryURL, authorization)
             if i >= 5 { queryTimes.append(ms) }
             rows = body.components(separatedBy: "\"windowStart\"").count - 1
         }
@@ -114,7 +120,7 @@ struct OpenMeterBench: AsyncParsableCommand {
             repeat {
                 var url = "\(process.baseURL)/api/v2/events?limit=100&filter=\(encodedFilter)"
                 if let cursor { url += "&cursor=\(cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? cursor)" }
-                let (ms, body) = try await Self.timedGet(client, url)
+                let (ms, body) = try await Self.timedGet(client, url, authorization)
                 pageTimes.append(ms)
                 let page = try JSONParser.parse(Array(body.utf8))
                 guard case .array(let items)? = page["items"] else { throw BenchError("v2 page without items") }
@@ -143,9 +149,11 @@ struct OpenMeterBench: AsyncParsableCommand {
         w.raw("}")
     }
 
-    static func timedGet(_ client: HTTPClient, _ url: String) async throws -> (Double, String) {
+    static func timedGet(_ client: HTTPClient, _ url: String, _ authorization: String) async throws -> (Double, String) {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Authorization", value: authorization)
         let start = ContinuousClock.now
-        let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+        let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 64 * 1024 * 1024)
         let ms = (ContinuousClock.now - start).seconds * 1000
         guard response.status.code == 200 else { throw BenchError("GET \(url) answered \(response.status.code): \(String(buffer: body))") }

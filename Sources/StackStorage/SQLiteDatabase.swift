@@ -1,4 +1,5 @@
 public import GRDB
+import CSQLiteTuning
 import Foundation
 
 /// Opens a fake's SQLite state: a WAL-mode pool for a file (readers never block the writer),
@@ -8,11 +9,15 @@ public enum SQLiteDatabase {
         public let description: String
     }
 
+    /// Process-wide SQLite settings, applied once before the first connection opens.
+    private static let tuning: Int32 = csqlite_disable_memory_statistics()
+
     /// - Parameter prepare: runs on every new connection (SQL functions, collations).
     public static func open(
         path: String, cacheMegabytes: Int = 256,
         prepare: @escaping @Sendable (Database) throws -> Void = { _ in }
     ) throws -> any DatabaseWriter {
+        _ = tuning
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in

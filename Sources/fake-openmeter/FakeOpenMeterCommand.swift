@@ -14,6 +14,13 @@ struct FakeOpenMeterCommand: AsyncParsableCommand {
             server's status codes and problem+json errors, so the official SDKs work unchanged. Test hooks live
             under /_fake/ (reset, seed, stats, faults, requests).
 
+            Serving flags (given alone they run `serve`; details in `fake-openmeter serve --help`):
+              --host HOST            address to bind (default 127.0.0.1)
+              --port PORT            port to listen on; 0 picks a free one (default 8888)
+              --data PATH            SQLite file for events and meters, ':memory:' for a throw-away store
+              --api-key KEY          require Authorization: Bearer <KEY> on the API
+              --meters PATH          YAML file of meters to create at start (default compose/meters.yaml)
+
             Environment (flags win; a .env file in the working directory is read, real env wins over it):
               OPENMETER_PORT         port when --port is not given (default 8888)
               OPENMETER_DATA         SQLite file when --data is not given (default fake-openmeter.sqlite)

@@ -95,18 +95,18 @@ import Testing
             try DateRange.parse(from: "2026-02-01", to: "2026-01-01T00:00:00Z", now: now)
         }
         #expect(error?.parameter == "from")
-        #expect(error?.message == #""from" (2026-02-01T00:00:00Z) must be before "to" (2026-01-01T00:00:00Z)."#)
+        #expect(error?.message == #""from" (2026-02-01T00:00:00Z) must be before "to" (2026-01-01T00:00:00Z). Use e.g. "from": "2026-01-08" with "to": "2026-01-15"."#)
     }
 
     @Test func fromEqualToIsRejected() {
         let error = #expect(throws: DateRangeError.self) {
             try DateRange.parse(from: "2026-01-01", to: "2026-01-01T00:00:00Z", now: now)
         }
-        #expect(error?.message == #""from" (2026-01-01T00:00:00Z) must be before "to" (2026-01-01T00:00:00Z)."#)
+        #expect(error?.message == #""from" (2026-01-01T00:00:00Z) must be before "to" (2026-01-01T00:00:00Z). Use e.g. "from": "2026-01-08" with "to": "2026-01-15"."#)
     }
 
     @Test func fromAfterDefaultToMentionsNow() {
         let error = #expect(throws: DateRangeError.self) { try DateRange.parse(from: "2026-02-01", to: nil, now: now) }
-        #expect(error?.message == #""from" (2026-02-01T00:00:00Z) must be before "to" (2026-01-15T10:00:00Z, which defaults to now)."#)
+        #expect(error?.message == #""from" (2026-02-01T00:00:00Z) must be before "to" (2026-01-15T10:00:00Z, which defaults to now). Use e.g. "from": "2026-01-08" with "to": "2026-01-15"."#)
     }
 }

@@ -32,7 +32,11 @@ struct CreditsServerFactory: Sendable {
             do {
                 caller = try resolver.resolve(header: request.map { request in { request.header($0) } })
             } catch let denied as AccessDenied {
-                logger.notice("tool call refused", metadata: ["tool": "\(tool.rawValue)", "reason": "\(denied.message)"])
+                let tenant = request?.header("X-Tenant-Id").flatMap { $0.isEmpty ? nil : $0 } ?? "-"
+                let groups = request?.header("X-User-Groups") ?? "-"
+                logger.notice("tool call refused", metadata: [
+                    "tool": "\(tool.rawValue)", "tenant": "\(tenant)", "groups": "\(groups)", "reason": "\(denied.message)",
+                ])
                 return Self.result(denied.message, isError: true)
             }
             let answer = await runner.run(tool, arguments: params.arguments ?? [:], caller: caller)

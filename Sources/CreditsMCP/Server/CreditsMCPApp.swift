@@ -10,6 +10,7 @@ import StackHTTP
 public struct CreditsMCPApp: Sendable {
     public let configuration: CreditsMCPConfiguration
     public let downloads: DownloadStore
+    let linkBase: DownloadLinkBase
     let sessions: MCPSessionStore
     let verifier: TAISTokenVerifier?
     let logger: Logger
@@ -23,8 +24,11 @@ public struct CreditsMCPApp: Sendable {
             throw StartupFailure("download folder \(configuration.downloadDirectory) is unusable: \(error)")
         }
         let client = OpenMeterClient(baseURL: configuration.openMeterURL, apiKey: configuration.openMeterAPIKey, timeout: configuration.openMeterTimeout)
-        let runner = CreditToolRunner(client: client, downloads: downloads, configuration: configuration, logger: logger)
-        let overrides = configuration.activeDevOverrides
+        let linkBase = DownloadLinkBase(configuration: configuration)
+        self.linkBase = linkBase
+        let runner = CreditToolRunner(client: client, downloads: downloads, configuration: configuration, linkBase: linkBase, logger: logger)
+        // A verified token's identity is never replaced: dev overrides stand in for the headers only.
+        let overrides = configuration.authMode == .headers ? configuration.activeDevOverrides : (tenant: nil, groups: nil)
         let resolver = CallerResolver(mode: configuration.authMode, devTenant: overrides.tenant, devGroups: overrides.groups)
         let factory = CreditsServerFactory(runner: runner, resolver: resolver, logger: logger)
         sessions = MCPSessionStore(logger: logger) { await factory.makeServer() }
@@ -54,7 +58,9 @@ public struct CreditsMCPApp: Sendable {
     /// Logs what the process is configured to do, never the API key.
     public func logStartup() {
         logger.info("OpenMeter \(configuration.openMeterURL), meter \(configuration.meterSlug), auth \(configuration.authMode.rawValue), downloads \(configuration.downloadDirectory) (ttl \(configuration.downloadTTLSeconds) s)")
-        if configuration.development, configuration.devTenantID != nil || configuration.devUserGroups != nil {
+        if configuration.authMode == .jwt, configuration.devTenantID != nil || configuration.devUserGroups != nil {
+            logger.warning("DEV_TENANT_ID/DEV_USER_GROUPS are ignored with MCP_AUTH=jwt: the token decides the tenant and groups")
+        } else if configuration.development, configuration.devTenantID != nil || configuration.devUserGroups != nil {
             logger.warning("development mode: DEV_TENANT_ID/DEV_USER_GROUPS override the forwarded headers")
         } else if configuration.devTenantID != nil || configuration.devUserGroups != nil {
             logger.warning("DEV_TENANT_ID/DEV_USER_GROUPS are ignored: they apply only with CREDITS_MCP_ENV=development")
@@ -64,13 +70,15 @@ public struct CreditsMCPApp: Sendable {
     public func run() async throws {
         logStartup()
         let sessions = self.sessions
+        let linkBase = self.linkBase
         let runner = HTTPServiceRunner(
             responder: buildRouter().buildResponder(),
             host: configuration.host, port: configuration.port, logger: logger,
             services: [
                 DownloadSweeper(store: downloads, interval: .seconds(max(1, min(60, configuration.downloadTTLSeconds / 4)))),
                 PeriodicTask(interval: .seconds(60)) { await sessions.reap() },
-            ]
+            ],
+            onListening: { port in linkBase.serverBound(port: port) }
         )
         try await runner.run()
         await sessions.removeAll()

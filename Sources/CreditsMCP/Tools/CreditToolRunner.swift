@@ -10,16 +10,19 @@ public struct CreditToolRunner: Sendable {
     let downloads: DownloadStore
     let meterSlug: String
     let eventType: String
-    let publicBaseURL: String
+    let linkBase: DownloadLinkBase
     let previewRowLimit: Int
     let logger: Logger
 
-    public init(client: OpenMeterClient, downloads: DownloadStore, configuration: CreditsMCPConfiguration, logger: Logger) {
+    public init(
+        client: OpenMeterClient, downloads: DownloadStore, configuration: CreditsMCPConfiguration,
+        linkBase: DownloadLinkBase? = nil, logger: Logger
+    ) {
         self.client = client
         self.downloads = downloads
         meterSlug = configuration.meterSlug
         eventType = configuration.eventType
-        publicBaseURL = configuration.resolvedPublicBaseURL
+        self.linkBase = linkBase ?? DownloadLinkBase(configuration: configuration)
         previewRowLimit = configuration.previewRowLimit
         self.logger = logger
     }
@@ -48,7 +51,7 @@ public struct CreditToolRunner: Sendable {
             let download = try downloads.store(tenant: caller.tenant, fileName: fileName) { url in
                 try XLSXWriter.write(table, to: url)
             }
-            let url = "\(publicBaseURL)/download/\(download.token)"
+            let url = "\(linkBase.url)/download/\(download.token)"
             let text = render(tool, table: table, note: note, caller: caller, range: range, url: url)
             return log(tool, caller, range, Answer(text: text, isError: false, rows: table.rows.count), started)
         } catch let error as OpenMeterError {

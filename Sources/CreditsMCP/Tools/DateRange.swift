@@ -59,7 +59,8 @@ public struct DateRange: Sendable, Equatable {
                 : RFC3339.format(seconds: end)
             throw DateRangeError(
                 parameter: "from",
-                message: "\"from\" (\(RFC3339.format(seconds: start))) must be before \"to\" (\(toShown)).")
+                message: "\"from\" (\(RFC3339.format(seconds: start))) must be before \"to\" (\(toShown)). "
+                    + "Use e.g. \"from\": \"2026-01-08\" with \"to\": \"2026-01-15\".")
         }
         return DateRange(from: start, to: end)
     }

@@ -43,7 +43,10 @@ struct MeterQueryEngine {
             """
     }
 
-    func run(meter: Meter, request: MeterQueryRequest) throws(HTTPFailure) -> MeterQueryResult {
+    /// Filters in SQL, groups in Swift: SQLite has no hash aggregation, and sorting every row of a
+    /// tenant's week by five text keys costs more than the scan. A long range is read as time slices
+    /// on separate reader connections (WAL) at once, and their partial groups merged.
+    func run(meter: Meter, request: MeterQueryRequest) async throws(HTTPFailure) -> MeterQueryResult {
         let known = meter.groupBy ?? [:]
         var groupKeys: [String] = []
         var bySubject = !request.subjects.isEmpty
@@ -69,69 +72,59 @@ struct MeterQueryEngine {
         }
         let condition = SQLCondition.all(conditions)
 
-        let aggregate: (select: String, having: String?) = {
-            guard let path = meter.valueProperty, meter.aggregation != .count else { return ("count(*)", nil) }
-            let num = Self.numericExpression(path: path)
-            switch meter.aggregation {
-            case .sum: return ("sum(\(num))", "count(\(num)) > 0")
-            case .avg: return ("avg(\(num))", "count(\(num)) > 0")
-            case .min: return ("min(\(num))", "count(\(num)) > 0")
-            case .max: return ("max(\(num))", "count(\(num)) > 0")
-            case .uniqueCount:
-                let v = "json_extract(data, \(Self.literal(path)))"
-                return ("count(DISTINCT CAST(\(v) AS TEXT))", "count(\(v)) > 0")
-            case .latest:
-                // The value of the latest numeric event: order by zero-padded time inside one max().
-                let keyed = "CASE WHEN (\(num)) IS NOT NULL THEN printf('%015d|%.17g', time + 100000000000, \(num)) END"
-                return ("CAST(substr(max(\(keyed)), 17) AS REAL)", "count(\(num)) > 0")
-            case .count: return ("count(*)", nil)
-            }
-        }()
-
-        var groupColumns: [String] = []
-        var selects: [String] = []
-        if bySubject { selects.append("subject AS s"); groupColumns.append("s") }
-        for (i, key) in groupKeys.enumerated() {
-            selects.append("\(Self.groupExpression(path: known[key] ?? "$")) AS g\(i)")
-            groupColumns.append("g\(i)")
+        // The per-row value column: a number (NULL when not numeric), the raw value for UNIQUE_COUNT, or nothing.
+        let valueColumn: String
+        if let path = meter.valueProperty, meter.aggregation != .count {
+            valueColumn = meter.aggregation == .uniqueCount
+                ? "CAST(json_extract(data, \(Self.literal(path))) AS TEXT)"
+                : Self.numericExpression(path: path)
+        } else {
+            valueColumn = "NULL"
         }
+        let groupColumns = groupKeys.map { Self.groupExpression(path: known[$0] ?? "$") }
+        let distinct = meter.aggregation == .uniqueCount
+        let grouped = bySubject
 
         do {
-            return try store.db.read { db in
-                let window = try windowing(db: db, request: request, condition: condition)
-                if let function = window.function { db.add(function: function) }
-                defer { if let function = window.function { db.remove(function: function) } }
-                let allGroups = ["w"] + groupColumns
-                let sql = """
-                    SELECT \(window.expression) AS w, min(time) AS tmin, max(time) AS tmax, \(aggregate.select) AS value
-                    \(selects.isEmpty ? "" : ", " + selects.joined(separator: ", "))
-                    FROM events WHERE \(condition.sql)
-                    GROUP BY \(allGroups.joined(separator: ", "))
-                    \(aggregate.having.map { "HAVING \($0)" } ?? "")
-                    ORDER BY \(allGroups.joined(separator: ", "))
-                    """
-                var rows: [MeterQueryRow] = []
-                let cursor = try Row.fetchCursor(db, sql: sql, arguments: condition.statementArguments)
-                while let row = try cursor.next() {
-                    let value: Double = row["value"] ?? 0
-                    let (start, end): (Int64, Int64)
-                    if request.windowSize == nil {
-                        let tmin: Int64 = row["tmin"], tmax: Int64 = row["tmax"]
-                        start = request.from?.seconds ?? Self.floorMinute(tmin)
-                        end = request.to?.seconds ?? Self.floorMinute(tmax) + 60
-                    } else {
-                        let w: Int64 = row["w"]
-                        start = w
-                        end = window.end(w)
+            let window = try await store.db.read { db in try windowing(db: db, request: request, condition: condition) }
+            let slices = Self.slices(from: request.from?.seconds, to: request.to?.seconds, parallel: store.db is DatabasePool)
+            let groups = try await withThrowingTaskGroup(of: [GroupKey: GroupAccumulator].self) { group in
+                for slice in slices {
+                    let sliced = SQLCondition.all([condition] + (slice.map { [$0] } ?? []))
+                    group.addTask {
+                        try await store.db.read { db in
+                            if let function = window.function { db.add(function: function) }
+                            defer { if let function = window.function { db.remove(function: function) } }
+                            let sql = """
+                                SELECT time, \(window.expression), subject, \(valueColumn)\(groupColumns.map { ", " + $0 }.joined())
+                                FROM events WHERE \(sliced.sql)
+                                """
+                            return try Self.accumulate(db, sql: sql, arguments: sliced.statementArguments,
+                                                       bySubject: grouped, groupCount: groupColumns.count, distinct: distinct)
+                        }
                     }
-                    rows.append(MeterQueryRow(
-                        value: value, windowStart: start, windowEnd: end,
-                        subject: bySubject ? row["s"] : nil,
-                        groupBy: groupKeys.indices.map { row["g\($0)"] }
-                    ))
                 }
-                return MeterQueryResult(request: request, groupKeys: groupKeys, bySubject: bySubject, rows: rows)
+                var merged: [GroupKey: GroupAccumulator] = [:]
+                for try await partial in group {
+                    if merged.isEmpty { merged = partial; continue }
+                    for (key, accumulator) in partial { merged[key, default: GroupAccumulator()].merge(accumulator) }
+                }
+                return merged
             }
+            var rows: [MeterQueryRow] = []
+            for key in groups.keys.sorted(by: GroupKey.ordered) {
+                guard let accumulator = groups[key], let value = accumulator.value(meter.aggregation) else { continue }
+                let (start, end): (Int64, Int64)
+                if request.windowSize == nil {
+                    start = request.from?.seconds ?? Self.floorMinute(accumulator.firstTime)
+                    end = request.to?.seconds ?? Self.floorMinute(accumulator.lastTime) + 60
+                } else {
+                    start = key.window
+                    end = window.end(key.window)
+                }
+                rows.append(MeterQueryRow(value: value, windowStart: start, windowEnd: end, subject: key.subject, groupBy: key.values))
+            }
+            return MeterQueryResult(request: request, groupKeys: groupKeys, bySubject: bySubject, rows: rows)
         } catch let failure as HTTPFailure {
             throw failure
         } catch {
@@ -139,14 +132,43 @@ struct MeterQueryEngine {
         }
     }
 
+    /// Reads `time, window, subject, value, group values…` rows into groups.
+    private static func accumulate(
+        _ db: Database, sql: String, arguments: StatementArguments, bySubject: Bool, groupCount: Int, distinct: Bool
+    ) throws -> [GroupKey: GroupAccumulator] {
+        var groups: [GroupKey: GroupAccumulator] = [:]
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try cursor.next() {
+            let time: Int64 = row[0]
+            var values: [String] = []
+            values.reserveCapacity(groupCount)
+            for index in 0..<groupCount { values.append(row[4 + index]) }
+            let key = GroupKey(window: row[1], subject: bySubject ? row[2] : nil, values: values)
+            if distinct {
+                groups[key, default: GroupAccumulator()].add(time: time, distinctValue: row[3])
+            } else {
+                groups[key, default: GroupAccumulator()].add(time: time, number: row[3])
+            }
+        }
+        return groups
+    }
+
+    /// Time slices read in parallel: the halves of a bounded range of over an hour on a pool, else one
+    /// read. The halves are open-ended so the query's own exact bounds still decide the edges.
+    static func slices(from: Int64?, to: Int64?, parallel: Bool) -> [SQLCondition?] {
+        guard parallel, let from, let to, to - from > 3600 else { return [nil] }
+        let middle = from + (to - from) / 2
+        return [SQLCondition(sql: "time < ?", arguments: [middle]), SQLCondition(sql: "time >= ?", arguments: [middle])]
+    }
+
     static func floorMinute(_ t: Int64) -> Int64 {
         t >= 0 ? t / 60 * 60 : (t - 59) / 60 * 60
     }
 
-    struct Windowing {
+    struct Windowing: Sendable {
         var expression: String
         var function: DatabaseFunction?
-        var end: (Int64) -> Int64
+        var end: @Sendable (Int64) -> Int64
     }
 
     private func windowing(db: Database, request: MeterQueryRequest, condition: SQLCondition) throws -> Windowing {

@@ -1,9 +1,15 @@
 import GRDB
 
 /// A fragment of a WHERE clause with its bound arguments.
-struct SQLCondition {
+struct SQLCondition: Sendable {
     var sql: String
-    var arguments: [any DatabaseValueConvertible]
+    /// Stored as `DatabaseValue`s so a condition can be handed to concurrent readers.
+    var arguments: [DatabaseValue]
+
+    init(sql: String, arguments: [any DatabaseValueConvertible]) {
+        self.sql = sql
+        self.arguments = arguments.map(\.databaseValue)
+    }
 
     static var alwaysTrue: SQLCondition { SQLCondition(sql: "1", arguments: []) }
 

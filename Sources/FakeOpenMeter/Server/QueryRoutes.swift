@@ -10,7 +10,7 @@ struct QueryRoutes {
         routes.get("/api/v1/meters/:meter/query") { request, context in
             let meter = try MeterRoutes.meter(context, store)
             let query = try MeterQueryRequest(query: QueryReader(request))
-            return try respond(request, meter: meter, query: query)
+            return try await respond(request, meter: meter, query: query)
         }
         routes.post("/api/v1/meters/:meter/query") { request, context in
             let meter = try MeterRoutes.meter(context, store)
@@ -19,12 +19,12 @@ struct QueryRoutes {
                 throw HTTPFailure.badRequest("request body has an error: value is required but missing")
             }
             let query = try MeterQueryRequest(body: Array(body.readableBytesView))
-            return try respond(request, meter: meter, query: query)
+            return try await respond(request, meter: meter, query: query)
         }
     }
 
-    func respond(_ request: Request, meter: Meter, query: MeterQueryRequest) throws -> Response {
-        let result = try MeterQueryEngine(store: store).run(meter: meter, request: query)
+    func respond(_ request: Request, meter: Meter, query: MeterQueryRequest) async throws -> Response {
+        let result = try await MeterQueryEngine(store: store).run(meter: meter, request: query)
         if request.headers[.accept]?.contains("text/csv") == true {
             var headers: HTTPFields = [.contentType: "text/csv"]
             headers[.contentDisposition] = "attachment; filename=\(meter.slug).csv"

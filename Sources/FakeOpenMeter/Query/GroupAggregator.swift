@@ -1,0 +1,99 @@
+/// One output group of a meter query: its window start, subject (when grouped by it) and group-by values.
+struct GroupKey: Hashable {
+    var window: Int64
+    var subject: String?
+    var values: [String]
+
+    /// SQLite's ORDER BY on the same columns: numbers, then text by UTF-8 bytes (BINARY collation).
+    static func ordered(_ a: GroupKey, _ b: GroupKey) -> Bool {
+        if a.window != b.window { return a.window < b.window }
+        if a.subject != b.subject { return precedes(a.subject ?? "", b.subject ?? "") }
+        for (x, y) in zip(a.values, b.values) where x != y { return precedes(x, y) }
+        return false
+    }
+
+    private static func precedes(_ x: String, _ y: String) -> Bool {
+        x.utf8.lexicographicallyPrecedes(y.utf8)
+    }
+}
+
+/// Running state of one group for every aggregation, so partial results of separate time slices merge.
+struct GroupAccumulator {
+    var rows = 0
+    var numeric = 0
+    /// Neumaier-compensated sum: the result does not drift with row or slice order.
+    var sum = 0.0
+    var compensation = 0.0
+    var minimum = Double.infinity
+    var maximum = -Double.infinity
+    var latestTime = Int64.min
+    var latestValue = 0.0
+    var distinct: Set<String> = []
+    var firstTime = Int64.max
+    var lastTime = Int64.min
+
+    mutating func add(time: Int64, number: Double?) {
+        rows += 1
+        firstTime = min(firstTime, time)
+        lastTime = max(lastTime, time)
+        guard let number else { return }
+        numeric += 1
+        addToSum(number)
+        minimum = min(minimum, number)
+        maximum = max(maximum, number)
+        if time > latestTime || (time == latestTime && number > latestValue) {
+            latestTime = time
+            latestValue = number
+        }
+    }
+
+    mutating func add(time: Int64, distinctValue: String?) {
+        rows += 1
+        firstTime = min(firstTime, time)
+        lastTime = max(lastTime, time)
+        guard let distinctValue else { return }
+        numeric += 1
+        distinct.insert(distinctValue)
+    }
+
+    mutating func merge(_ other: GroupAccumulator) {
+        rows += other.rows
+        numeric += other.numeric
+        addToSum(other.sum)
+        addToSum(other.compensation)
+        minimum = min(minimum, other.minimum)
+        maximum = max(maximum, other.maximum)
+        if other.latestTime > latestTime || (other.latestTime == latestTime && other.latestValue > latestValue) {
+            latestTime = other.latestTime
+            latestValue = other.latestValue
+        }
+        distinct.formUnion(other.distinct)
+        firstTime = min(firstTime, other.firstTime)
+        lastTime = max(lastTime, other.lastTime)
+    }
+
+    private mutating func addToSum(_ value: Double) {
+        let total = sum + value
+        if abs(sum) >= abs(value) {
+            compensation += (sum - total) + value
+        } else {
+            compensation += (value - total) + sum
+        }
+        sum = total
+    }
+
+    /// The aggregated value, or nil when the group has no value to aggregate (it yields no row).
+    func value(_ aggregation: MeterAggregation) -> Double? {
+        if aggregation == .count { return Double(rows) }
+        guard numeric > 0 else { return nil }
+        switch aggregation {
+        case .sum: return sum + compensation
+        case .avg: return (sum + compensation) / Double(numeric)
+        case .min: return minimum
+        case .max: return maximum
+        case .latest: return latestValue
+        case .uniqueCount: return Double(distinct.count)
+        case .count: return Double(rows)
+        }
+    }
+}
