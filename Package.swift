@@ -118,6 +118,7 @@ let package = Package(
         .testTarget(name: "CreditsMCPTests", dependencies: [
             "CreditsMCP",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
         ], swiftSettings: strict),
         // Real processes only: fake-openmeter and credits-mcp as built executables (CREDITS_STACK_BIN).
         .testTarget(name: "Integration", dependencies: [

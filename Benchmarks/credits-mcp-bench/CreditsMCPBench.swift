@@ -39,7 +39,7 @@ struct CreditsMCPBench: AsyncParsableCommand {
         try Self.runToCompletion(openMeterBinary, [
             "seed", "--data", dataPath, "--tenants", "\(tenants)", "--events", "\(events)", "--days", "\(days)", "--seed", "7",
         ])
-        print(String(format: "seeded %d events (%d tenants, %d days) in %.1f s", events, tenants, days, (ContinuousClock.now - seedStart).seconds))
+        report(String(format: "seeded %d events (%d tenants, %d days) in %.1f s", events, tenants, days, (ContinuousClock.now - seedStart).seconds))
 
         let apiKey = "bench-\(UUID().uuidString)"
         let openMeter = try await ServiceProcess(executable: openMeterBinary, arguments: ["--port", "0", "--data", dataPath, "--api-key", apiKey])
@@ -47,7 +47,7 @@ struct CreditsMCPBench: AsyncParsableCommand {
         let mcp = try await ServiceProcess(
             executable: try executable("credits-mcp"), arguments: ["--port", "0"],
             environment: [
-                "OPENMETER_URL": openMeter.baseURL, "OPENMETER_API_KEY": apiKey, "LOG_LEVEL": "warning",
+                "OPENMETER_URL": openMeter.baseURL, "OPENMETER_API_KEY": apiKey,
                 "DOWNLOAD_DIR": directory.appendingPathComponent("downloads").path,
             ]
         )
@@ -57,9 +57,9 @@ struct CreditsMCPBench: AsyncParsableCommand {
 
         let client = MCPHTTPClient(endpoint: endpoint, headers: headers)
         try await client.initialize()
-        print(String(format: "credits-mcp RSS at rest: %.1f MiB", Double(mcp.rssKiB() ?? 0) / 1024))
+        report(String(format: "credits-mcp RSS at rest: %.1f MiB", Double(mcp.rssKiB() ?? 0) / 1024))
 
-        print("one client, default range (last 7 days), tenant-01:")
+        report("one client, default range (last 7 days), tenant-01:")
         for tool in CreditTool.allCases {
             let count = tool == .events ? max(5, repetitions / 10) : repetitions
             var times: [Double] = []
@@ -72,7 +72,7 @@ struct CreditsMCPBench: AsyncParsableCommand {
                 if i >= 3 { times.append(ms) }
                 rows = Self.rowSummary(result.text)
             }
-            print(String(format: "  %@: p50 %.1f ms, p99 %.1f ms (%d calls; %@)",
+            report(String(format: "  %@: p50 %.1f ms, p99 %.1f ms (%d calls; %@)",
                          tool.rawValue, Self.percentile(times, 50), Self.percentile(times, 99), count, rows))
         }
 
@@ -81,17 +81,21 @@ struct CreditsMCPBench: AsyncParsableCommand {
             "from": RFC3339.format(seconds: Int64(Date().timeIntervalSince1970) - Int64(days) * 86400 - 3600),
         ])
         guard !month.isError else { throw BenchError("events over \(days) days failed: \(month.text)") }
-        print(String(format: "  get_credit_events over %d days: %.2f s end to end (%@; every page read from OpenMeter, .xlsx written)",
+        report(String(format: "  get_credit_events over %d days: %.2f s end to end (%@; every page read from OpenMeter, .xlsx written)",
                      days, (ContinuousClock.now - monthStart).seconds, Self.rowSummary(month.text)))
 
-        try await measureConcurrency(endpoint: endpoint, headers: headers, mcp: mcp)
+        var maxRSS = 0
+        for tool in CreditTool.allCases {
+            maxRSS = max(maxRSS, try await measureConcurrency(tool, endpoint: endpoint, headers: headers, mcp: mcp))
+        }
+        report(String(format: "credits-mcp RSS under load: %.1f MiB (highest sample)", Double(maxRSS) / 1024))
         if let peak = mcp.peakRSSKiB() {
-            print(String(format: "credits-mcp peak RSS over the run: %.1f MiB", Double(peak) / 1024))
+            report(String(format: "credits-mcp peak RSS over the run: %.1f MiB", Double(peak) / 1024))
         }
     }
 
-    /// `clients` sessions call the summary tool in a loop for `loadSeconds`; RSS is sampled meanwhile.
-    private func measureConcurrency(endpoint: String, headers: [String: String], mcp: ServiceProcess) async throws {
+    /// `clients` sessions call one tool in a loop for `loadSeconds`; returns the highest RSS sampled meanwhile.
+    private func measureConcurrency(_ tool: CreditTool, endpoint: String, headers: [String: String], mcp: ServiceProcess) async throws -> Int {
         let sessions = (0..<clients).map { _ in MCPHTTPClient(endpoint: endpoint, headers: headers) }
         for session in sessions { try await session.initialize() }
         let deadline = ContinuousClock.now + .seconds(loadSeconds)
@@ -103,8 +107,8 @@ struct CreditsMCPBench: AsyncParsableCommand {
                     var times: [Double] = []
                     while ContinuousClock.now < deadline {
                         let start = ContinuousClock.now
-                        let result = try await session.callTool(CreditTool.usageSummary.rawValue)
-                        guard !result.isError else { throw BenchError("summary failed under load: \(result.text)") }
+                        let result = try await session.callTool(tool.rawValue)
+                        guard !result.isError else { throw BenchError("\(tool.rawValue) failed under load: \(result.text)") }
                         times.append((ContinuousClock.now - start).seconds * 1000)
                     }
                     return times
@@ -119,9 +123,11 @@ struct CreditsMCPBench: AsyncParsableCommand {
             return all
         }
         let elapsed = (ContinuousClock.now - started).seconds
-        print(String(format: "%d concurrent clients, get_credit_usage_summary for %d s: %.0f calls/s, p50 %.1f ms, p99 %.1f ms",
-                     clients, loadSeconds, Double(times.count) / elapsed, Self.percentile(times, 50), Self.percentile(times, 99)))
-        print(String(format: "credits-mcp RSS under load: %.1f MiB (highest sample)", Double(maxRSS) / 1024))
+        report(String(format: "%d concurrent clients, %@ for %d s: %.1f calls/s, p50 %.1f ms, p99 %.1f ms (%d calls)",
+                     clients, tool.rawValue, loadSeconds, Double(times.count) / elapsed, Self.percentile(times, 50),
+                     Self.percentile(times, 99), times.count))
+        for session in sessions { try? await session.close() }
+        return maxRSS
     }
 
     /// Builds the events tool's table with `xlsxRows` rows in this process and writes it.
@@ -139,7 +145,7 @@ struct CreditsMCPBench: AsyncParsableCommand {
         let seconds = (ContinuousClock.now - start).seconds
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         let peak = Self.residentKiB(field: "VmHWM")
-        print(String(format: "xlsx of %d event rows: %.3f s to write (%.1f MiB file); process peak RSS %.1f MiB (%.1f MiB above the baseline, rows included)",
+        report(String(format: "xlsx of %d event rows: %.3f s to write (%.1f MiB file); process peak RSS %.1f MiB (%.1f MiB above the baseline, rows included)",
                      xlsxRows, seconds, Double(size) / 1_048_576, Double(peak) / 1024, Double(peak - base) / 1024))
     }
 
@@ -180,6 +186,11 @@ struct CreditsMCPBench: AsyncParsableCommand {
         let index = min(sorted.count - 1, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1)
         return sorted[max(0, index)]
     }
+}
+
+/// Writes a line straight to stdout, unbuffered, so figures appear as they are measured even through a pipe.
+func report(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 struct BenchError: Error, CustomStringConvertible {

@@ -27,14 +27,16 @@ public enum DotEnv {
         }
     }
 
+    /// A quoted value ends at its closing quote (anything after it, such as ` # note`, is dropped);
+    /// an unquoted one at an inline comment (` #`).
     private static func unquote(_ value: String) -> String {
-        if value.count >= 2, value.hasPrefix("'"), value.hasSuffix("'") {
-            return String(value.dropFirst().dropLast())
+        if value.hasPrefix("'"), let close = value.dropFirst().firstIndex(of: "'") {
+            return String(value[value.index(after: value.startIndex)..<close])
         }
-        if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+        if value.hasPrefix("\"") {
             var out = ""
             var escaping = false
-            for ch in value.dropFirst().dropLast() {
+            for ch in value.dropFirst() {
                 if escaping {
                     switch ch {
                     case "n": out.append("\n")
@@ -44,13 +46,15 @@ public enum DotEnv {
                     escaping = false
                 } else if ch == "\\" {
                     escaping = true
+                } else if ch == "\"" {
+                    return out
                 } else {
                     out.append(ch)
                 }
             }
-            return out
+            // No closing quote: keep the text as written.
+            return value
         }
-        // Unquoted: an inline comment starts at " #".
         if let hash = value.range(of: " #") { return value[..<hash.lowerBound].trimmingCharacters(in: .whitespaces) }
         return value
     }

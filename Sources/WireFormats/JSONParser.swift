@@ -175,9 +175,16 @@ public struct JSONParser {
                             scalars.append(contentsOf: [0xEF, 0xBF, 0xBD])  // U+FFFD for a lone surrogate
                             continue
                         }
+                        let next = position
                         position += 2
                         let low = try hex4()
-                        code = (0xDC00...0xDFFF).contains(low) ? 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00) : 0xFFFD
+                        if (0xDC00...0xDFFF).contains(low) {
+                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        } else {
+                            // Not a pair: the high half alone becomes U+FFFD and the next escape stands on its own (as in Go).
+                            position = next
+                            code = 0xFFFD
+                        }
                     } else if (0xDC00...0xDFFF).contains(code) {
                         code = 0xFFFD
                     }

@@ -27,7 +27,7 @@ public struct CallerResolver: Sendable {
         }
         let tenantHeader = mode == .jwt ? Self.verifiedTenantHeader : "X-Tenant-Id"
         let groupsHeader = mode == .jwt ? Self.verifiedGroupsHeader : "X-User-Groups"
-        let tenant = (devTenant ?? header(tenantHeader) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let tenant = Self.trimmed(devTenant ?? header(tenantHeader) ?? "")
         guard !tenant.isEmpty else {
             throw AccessDenied(message: "Access denied: the request names no tenant (the X-Tenant-Id header is missing or empty), so no data is shown.")
         }
@@ -41,7 +41,18 @@ public struct CallerResolver: Sendable {
 
     /// Comma-separated group names, each trimmed, empty entries dropped.
     static func groups(_ text: String) -> [String] {
-        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        text.split(separator: ",").map { trimmed($0) }.filter { !$0.isEmpty }
+    }
+
+    /// Strips HTTP's optional whitespace (space, tab; CR and LF from env-supplied values) only: a zero-width or no-break space is part of
+    /// the value, so `Administrators\u{200B}` stays a different group.
+    static func trimmed(_ text: some StringProtocol) -> String {
+        let isOWS: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isOWS($0) }), let last = scalars.lastIndex(where: { !isOWS($0) }) else { return "" }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars[first...last])
+        return String(view)
     }
 }
 

@@ -37,7 +37,7 @@ public actor TAISTokenVerifier {
     private var keys: JWTKeyCollection?
     private var lastFetch: ContinuousClock.Instant?
 
-    public init(jwksURL: String, issuer: String, audience: String, httpClient: HTTPClient = .shared, logger: Logger) {
+    public init(jwksURL: String, issuer: String, audience: String, httpClient: HTTPClient = OpenMeterClient.sharedHTTPClient, logger: Logger) {
         self.jwksURL = jwksURL
         self.issuer = issuer
         self.audience = audience
@@ -52,8 +52,12 @@ public actor TAISTokenVerifier {
             let collection = try await currentKeys(forceRefresh: false)
             do {
                 claims = try await collection.verify(token, as: TAISClaims.self)
-            } catch let error as JWTError where error.errorType == .missingKIDHeader || "\(error)".contains("unknown kid") || "\(error)".contains("No key") {
-                claims = try await currentKeys(forceRefresh: true).verify(token, as: TAISClaims.self)
+            } catch let error as JWTError {
+                // A rotated key: jwt-kit falls back to its default key for an unknown kid, so it shows up
+                // as a bad signature. Refetch (at most every 30 s) and try once more with the new keys.
+                let fresh = try await currentKeys(forceRefresh: true)
+                guard fresh !== collection else { throw error }
+                claims = try await fresh.verify(token, as: TAISClaims.self)
             }
         } catch let denied as AccessDenied {
             throw denied
@@ -67,6 +71,8 @@ public actor TAISTokenVerifier {
         return Verified(tenant: tenant, groups: claims.groups ?? [], user: claims.sub.value)
     }
 
+    /// The cached keys, fetched on first use; with `forceRefresh`, fetched again unless the last fetch
+    /// was under 30 s ago (then the same collection comes back).
     private func currentKeys(forceRefresh: Bool) async throws -> JWTKeyCollection {
         if let keys, !forceRefresh { return keys }
         if forceRefresh, let keys, let lastFetch, ContinuousClock.now - lastFetch < .seconds(30) { return keys }

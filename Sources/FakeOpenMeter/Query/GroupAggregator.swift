@@ -1,14 +1,38 @@
+/// Text compared and hashed by its UTF-8 bytes, as SQLite (and ClickHouse) compare it. Swift's own
+/// String equality treats canonically equivalent text ("Å" as one or two scalars) as equal.
+struct BytewiseString: Hashable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (a: BytewiseString, b: BytewiseString) -> Bool {
+        a.text.utf8.elementsEqual(b.text.utf8)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var copy = text
+        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        hasher.combine(text.utf8.count)
+    }
+}
+
 /// One output group of a meter query: its window start, subject (when grouped by it) and group-by values.
 struct GroupKey: Hashable {
     var window: Int64
-    var subject: String?
-    var values: [String]
+    var subject: BytewiseString?
+    var values: [BytewiseString]
+
+    init(window: Int64, subject: String?, values: [String]) {
+        self.window = window
+        self.subject = subject.map(BytewiseString.init)
+        self.values = values.map(BytewiseString.init)
+    }
 
     /// SQLite's ORDER BY on the same columns: numbers, then text by UTF-8 bytes (BINARY collation).
     static func ordered(_ a: GroupKey, _ b: GroupKey) -> Bool {
         if a.window != b.window { return a.window < b.window }
-        if a.subject != b.subject { return precedes(a.subject ?? "", b.subject ?? "") }
-        for (x, y) in zip(a.values, b.values) where x != y { return precedes(x, y) }
+        if a.subject != b.subject { return precedes(a.subject?.text ?? "", b.subject?.text ?? "") }
+        for (x, y) in zip(a.values, b.values) where x != y { return precedes(x.text, y.text) }
         return false
     }
 
@@ -28,7 +52,7 @@ struct GroupAccumulator {
     var maximum = -Double.infinity
     var latestTime = Int64.min
     var latestValue = 0.0
-    var distinct: Set<String> = []
+    var distinct: Set<BytewiseString> = []
     var firstTime = Int64.max
     var lastTime = Int64.min
 
@@ -53,7 +77,7 @@ struct GroupAccumulator {
         lastTime = max(lastTime, time)
         guard let distinctValue else { return }
         numeric += 1
-        distinct.insert(distinctValue)
+        distinct.insert(BytewiseString(distinctValue))
     }
 
     mutating func merge(_ other: GroupAccumulator) {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StackStorage
 import StackHTTP
 
 struct MeterQueryRow {
@@ -86,13 +87,13 @@ struct MeterQueryEngine {
         let grouped = bySubject
 
         do {
-            let window = try await store.db.read { db in try windowing(db: db, request: request, condition: condition) }
+            let window = try await store.db.readOffCooperativePool { db in try windowing(db: db, request: request, condition: condition) }
             let slices = Self.slices(from: request.from?.seconds, to: request.to?.seconds, parallel: store.db is DatabasePool)
             let groups = try await withThrowingTaskGroup(of: [GroupKey: GroupAccumulator].self) { group in
                 for slice in slices {
                     let sliced = SQLCondition.all([condition] + (slice.map { [$0] } ?? []))
                     group.addTask {
-                        try await store.db.read { db in
+                        try await store.db.readOffCooperativePool { db in
                             if let function = window.function { db.add(function: function) }
                             defer { if let function = window.function { db.remove(function: function) } }
                             let sql = """
@@ -122,7 +123,7 @@ struct MeterQueryEngine {
                     start = key.window
                     end = window.end(key.window)
                 }
-                rows.append(MeterQueryRow(value: value, windowStart: start, windowEnd: end, subject: key.subject, groupBy: key.values))
+                rows.append(MeterQueryRow(value: value, windowStart: start, windowEnd: end, subject: key.subject?.text, groupBy: key.values.map(\.text)))
             }
             return MeterQueryResult(request: request, groupKeys: groupKeys, bySubject: bySubject, rows: rows)
         } catch let failure as HTTPFailure {
