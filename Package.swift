@@ -63,7 +63,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         .executableTarget(name: "fake-openmeter", dependencies: [
-            "FakeOpenMeter", "StackConfig",
+            "FakeOpenMeter", "StackConfig", "WireFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 

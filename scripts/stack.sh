@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the local credits stack in the foreground with embedded defaults: fake-openmeter seeded
-# with demo data (3 tenants, 30 days) and credits-mcp pointed at it, with a dev tenant
+# with demo data (compose/seed.yaml: 3 tenants, 30 days) and credits-mcp pointed at it, with a dev tenant
 # (tenant-01, Administrators) so any MCP client can call the tools without headers.
 # Ctrl-C stops everything. State lives in .stackctl/ (delete it for fresh demo data).
 # stackctl (a later issue) replaces this script with a supervisor.
@@ -20,7 +20,7 @@ BIN="$(swift build --show-bin-path)"
 mkdir -p "$STATE/logs" "$STATE/downloads"
 
 if [ ! -f "$STATE/openmeter.sqlite" ]; then
-  "$BIN/fake-openmeter" seed --data "$STATE/openmeter.sqlite" --tenants 3 --events 20000 --days 30 --seed 42
+  "$BIN/fake-openmeter" seed --data "$STATE/openmeter.sqlite" --settings compose/seed.yaml
 fi
 
 pids=()

@@ -70,12 +70,16 @@ public final class ServiceProcess: Sendable {
         process.withLock { $0.isRunning }
     }
 
-    /// Sends `signal` and waits for the process to exit; returns its termination status.
+    /// Sends `signal` and waits for the exit; returns the termination status. A process still
+    /// running after `grace` is killed with SIGKILL, so a hung child cannot hang its parent too.
     @discardableResult
-    public func stop(signal: Int32 = SIGTERM) -> Int32 {
+    public func stop(signal: Int32 = SIGTERM, grace: Duration = .seconds(10)) -> Int32 {
         process.withLock { process in
             if process.isRunning {
                 kill(pid, signal)
+                let deadline = ContinuousClock.now + grace
+                while process.isRunning, ContinuousClock.now < deadline { usleep(10_000) }
+                if process.isRunning { kill(pid, SIGKILL) }
                 process.waitUntilExit()
             }
             return process.terminationStatus

@@ -2,7 +2,7 @@ public import Hummingbird
 import Foundation
 
 /// One debug line per request: method, path, status, duration. Never logs headers or bodies,
-/// so no bearer token or key can reach the log.
+/// so no bearer token or key can reach the log; a download path's token is elided too.
 public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
@@ -10,8 +10,13 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
-        context.logger.debug("\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(elapsed.milliseconds)ms")
+        context.logger.debug("\(request.method.rawValue) \(Self.loggable(request.uri.path)) \(response.status.code) \(elapsed.milliseconds)ms")
         return response
+    }
+
+    /// `/download/<token>` as `/download/…`: the token alone grants the file.
+    static func loggable(_ path: String) -> String {
+        path.hasPrefix("/download/") ? "/download/…" : path
     }
 }
 

@@ -3,6 +3,7 @@ import FakeOpenMeter
 import Foundation
 import Logging
 import StackConfig
+import WireFormats
 
 @main
 struct FakeOpenMeterCommand: AsyncParsableCommand {
@@ -79,17 +80,20 @@ struct Seed: ParsableCommand {
     @Option(help: "SQLite file to write (created if missing).")
     var data: String = OpenMeterConfiguration.defaultDataPath
 
-    @Option(help: "Number of tenants (subjects).")
-    var tenants: Int = 3
+    @Option(help: "YAML file with any of tenants, events, days, seed, end (e.g. compose/seed.yaml); flags win over it.")
+    var settings: String?
 
-    @Option(help: "Number of events.")
-    var events: Int = 2_000
+    @Option(help: "Number of tenants (subjects) (default: 3).")
+    var tenants: Int?
 
-    @Option(help: "Days the events spread over, ending at --end.")
-    var days: Int = 30
+    @Option(help: "Number of events (default: 2000).")
+    var events: Int?
 
-    @Option(help: "Random seed.")
-    var seed: UInt64 = 42
+    @Option(help: "Days the events spread over, ending at --end (default: 30).")
+    var days: Int?
+
+    @Option(help: "Random seed (default: 42).")
+    var seed: UInt64?
 
     @Option(help: "RFC 3339 instant the events end before (default: the next whole hour).")
     var end: String?
@@ -99,14 +103,21 @@ struct Seed: ParsableCommand {
 
     func run() throws {
         do {
+            var file = SeedSettings()
+            if let settings {
+                do { file = try SeedSettings.load(path: settings) } catch { throw StartupFailure(error.description, exitCode: 2) }
+            }
             var endSeconds: Int64?
-            if let end {
-                guard let parsed = ISO8601DateFormatter().date(from: end) else {
+            if let end = end ?? file.end {
+                guard let parsed = RFC3339.parse(end) else {
                     throw StartupFailure("--end must be an RFC 3339 date-time like 2026-01-31T00:00:00Z, got \(end)", exitCode: 2)
                 }
-                endSeconds = Int64(parsed.timeIntervalSince1970)
+                endSeconds = parsed.seconds
             }
-            let plan = SeedPlan(tenants: tenants, events: events, days: days, seed: seed, end: endSeconds)
+            let plan = SeedPlan(
+                tenants: tenants ?? file.tenants ?? 3, events: events ?? file.events ?? 2_000,
+                days: days ?? file.days ?? 30, seed: seed ?? file.seed ?? 42, end: endSeconds
+            )
             if let problem = plan.problem { throw StartupFailure(problem, exitCode: 2) }
             let app = try OpenMeterApp(configuration: OpenMeterConfiguration(dataPath: data, metersFile: meters))
             let started = Date()

@@ -79,7 +79,14 @@ public struct OpenMeterClient: Sendable {
         var events: [CreditEvent] = []
         var cursor: String?
         var seenCursors: Set<String> = []
+        // Each page has its own deadline; the whole listing gets twelve of them, so a slow OpenMeter
+        // answering every page just in time still ends in a clear error rather than minutes later.
+        let budget = timeout * 12
+        let deadline = ContinuousClock.now + budget
         repeat {
+            guard ContinuousClock.now < deadline else {
+                throw OpenMeterError(kind: .timeout, message: "OpenMeter did not list the range's events within \(budget.components.seconds) s (\(events.count) read so far); choose a shorter range")
+            }
             var query = [("limit", "100"), ("filter", filterText)]
             if let cursor { query.append(("cursor", cursor)) }
             let page = try await get(path: "/api/v2/events", query: query, what: "the event list")
