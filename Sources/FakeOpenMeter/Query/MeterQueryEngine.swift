@@ -83,6 +83,10 @@ struct MeterQueryEngine {
             valueColumn = "NULL"
         }
         let groupColumns = groupKeys.map { Self.groupExpression(path: known[$0] ?? "$") }
+        // One text per row that tells groups apart (equal text, equal group), so a row costs one string
+        // and one hash; the group's display columns are read only for its first row.
+        let paths = groupKeys.map { Self.literal(known[$0] ?? "$") }
+        let rowKey = "json_array(\(bySubject ? "subject" : "NULL"), \(paths.isEmpty ? "NULL" : "json_extract(data, \(paths.joined(separator: ", ")))"))"
         let distinct = meter.aggregation == .uniqueCount
         let grouped = bySubject
 
@@ -97,11 +101,11 @@ struct MeterQueryEngine {
                             if let function = window.function { db.add(function: function) }
                             defer { if let function = window.function { db.remove(function: function) } }
                             let sql = """
-                                SELECT time, \(window.expression), subject, \(valueColumn)\(groupColumns.map { ", " + $0 }.joined())
-                                FROM events WHERE \(sliced.sql)
+                                SELECT time, \(window.expression), value, rowKey, seq
+                                FROM (SELECT time, seq, \(valueColumn) AS value, \(rowKey) AS rowKey FROM events WHERE \(sliced.sql))
                                 """
                             return try Self.accumulate(db, sql: sql, arguments: sliced.statementArguments,
-                                                       bySubject: grouped, groupCount: groupColumns.count, distinct: distinct)
+                                                       bySubject: grouped, groupColumns: groupColumns, distinct: distinct)
                         }
                     }
                 }
@@ -133,23 +137,61 @@ struct MeterQueryEngine {
         }
     }
 
-    /// Reads `time, window, subject, value, group values…` rows into groups.
+    /// Reads `time, window, value, row key, seq` rows into groups. A group's subject and group-by values
+    /// are read afterwards from one of its rows, so the scan extracts only the row key per row.
     private static func accumulate(
-        _ db: Database, sql: String, arguments: StatementArguments, bySubject: Bool, groupCount: Int, distinct: Bool
+        _ db: Database, sql: String, arguments: StatementArguments, bySubject: Bool, groupColumns: [String], distinct: Bool
     ) throws -> [GroupKey: GroupAccumulator] {
-        var groups: [GroupKey: GroupAccumulator] = [:]
+        struct RowKey: Hashable {
+            var window: Int64
+            var text: BytewiseString
+        }
+        var slots: [RowKey: Int] = [:]
+        var slotKeys: [RowKey] = []
+        var accumulators: [GroupAccumulator] = []
+        var sampleRow: [BytewiseString: Int64] = [:]
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try cursor.next() {
             let time: Int64 = row[0]
-            var values: [String] = []
-            values.reserveCapacity(groupCount)
-            for index in 0..<groupCount { values.append(row[4 + index]) }
-            let key = GroupKey(window: row[1], subject: bySubject ? row[2] : nil, values: values)
-            if distinct {
-                groups[key, default: GroupAccumulator()].add(time: time, distinctValue: row[3])
+            let rowKey = RowKey(window: row[1], text: BytewiseString(row[3] ?? ""))
+            let slot: Int
+            if let known = slots[rowKey] {
+                slot = known
             } else {
-                groups[key, default: GroupAccumulator()].add(time: time, number: row[3])
+                if sampleRow[rowKey.text] == nil { sampleRow[rowKey.text] = row[4] }
+                slotKeys.append(rowKey)
+                accumulators.append(GroupAccumulator())
+                slot = accumulators.count - 1
+                slots[rowKey] = slot
             }
+            if distinct {
+                accumulators[slot].add(time: time, distinctValue: row[2])
+            } else {
+                accumulators[slot].add(time: time, number: row[2])
+            }
+        }
+
+        // The display values of each distinct row key, from its sample row.
+        var display: [BytewiseString: (subject: String?, values: [String])] = [:]
+        let samples = Array(sampleRow)
+        for start in stride(from: 0, to: samples.count, by: 500) {
+            let batch = samples[start..<min(start + 500, samples.count)]
+            let bySeq = Dictionary(batch.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
+            let marks = Array(repeating: "?", count: batch.count).joined(separator: ",")
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT seq, subject\(groupColumns.map { ", " + $0 }.joined()) FROM events WHERE seq IN (\(marks))",
+                arguments: StatementArguments(batch.map(\.value))
+            )
+            while let row = try rows.next() {
+                guard let key = bySeq[row[0]] else { continue }
+                display[key] = (bySubject ? row[1] : nil, groupColumns.indices.map { row[2 + $0] })
+            }
+        }
+        // Distinct row keys can still show the same group (the number 1 and the string "1" both read "1").
+        var groups: [GroupKey: GroupAccumulator] = [:]
+        for (rowKey, accumulator) in zip(slotKeys, accumulators) {
+            let shown = display[rowKey.text] ?? (nil, Array(repeating: "", count: groupColumns.count))
+            groups[GroupKey(window: rowKey.window, subject: shown.subject, values: shown.values), default: GroupAccumulator()].merge(accumulator)
         }
         return groups
     }
