@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// Windows in `windowTimeZone`, following its daylight-saving rules (hand-computed boundaries).
@@ -12,13 +13,14 @@ import Testing
             })
             let reply = try await client.get("/api/v1/meters/ai_credits/query?" + query(parameters))
             #expect(reply.status == .ok, "\(reply.text)")
-            result.rows = rows(reply)
+            let parsed = rows(reply)
+            result.rows.withLock { $0 = parsed }
         }
-        return result.rows
+        return result.rows.withLock { $0 }
     }
 
-    final class ResultBox: @unchecked Sendable {
-        var rows: [QRow] = []
+    final class ResultBox: Sendable {
+        let rows = Mutex<[QRow]>([])
     }
 
     // Europe/Berlin, 2026-03-29: clocks go 02:00 CET → 03:00 CEST, so the local day is 23 hours.
