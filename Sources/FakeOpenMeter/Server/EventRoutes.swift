@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import StackHTTP
+import StackStorage
 import WireFormats
 
 /// `POST /api/v1/events`, `GET /api/v1/events`, `GET /api/v2/events`.
@@ -14,8 +15,9 @@ struct EventRoutes {
 
     func register(in routes: inout RouteTable<BasicRequestContext>) {
         routes.post("/api/v1/events") { request, _ in try await ingest(request) }
-        routes.get("/api/v1/events") { request, _ in try listV1(request) }
-        routes.get("/api/v2/events") { request, _ in try listV2(request) }
+        // Listing reads the store synchronously: off the cooperative pool, so handlers never wait on it.
+        routes.get("/api/v1/events") { request, _ in try await offCooperativePool { try listV1(request) } }
+        routes.get("/api/v2/events") { request, _ in try await offCooperativePool { try listV2(request) } }
     }
 
     func ingest(_ request: Request) async throws -> Response {
@@ -23,7 +25,8 @@ struct EventRoutes {
         let buffer = try await request.collectBody(limit: OpenMeterConfiguration.maximumBodyBytes)
         let nowMillis = Int64(Date().timeIntervalSince1970 * 1000)
         let events = try EventDecoder.decode(Array(buffer.readableBytesView), shape: shape, now: nowMillis / 1000)
-        try store.insert(events, ingestedAt: nowMillis)
+        let store = self.store
+        _ = try await offCooperativePool { try store.insert(events, ingestedAt: nowMillis) }
         return Response(status: .noContent)
     }
 

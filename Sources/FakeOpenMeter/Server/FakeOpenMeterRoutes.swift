@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import StackHTTP
+import StackStorage
 
 /// Fake-only test hooks: `POST /_fake/reset`, `POST /_fake/seed`, `GET /_fake/stats`.
 struct FakeOpenMeterRoutes {
@@ -35,7 +36,9 @@ struct FakeOpenMeterRoutes {
             }
             let plan = SeedPlan(tenants: seed.tenants ?? 3, events: seed.events ?? 2_000, days: seed.days ?? 30, seed: seed.seed ?? 42, end: end)
             if let problem = plan.problem { throw HTTPFailure.badRequest(problem) }
-            let inserted = try Seeder.seed(plan, into: app.store)
+            let store = app.store
+            // Seeding a million events takes seconds: off the cooperative pool, so other requests go on.
+            let inserted = try await offCooperativePool { try Seeder.seed(plan, into: store) }
             app.logger.info("seeded \(inserted) events for \(plan.tenants) tenants over \(plan.days) days (seed \(plan.seed))")
             return try JSONResponse.make(SeedResult(inserted: inserted, plan: plan, tenants: plan.tenantIDs))
         }

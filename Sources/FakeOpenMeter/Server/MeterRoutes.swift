@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import StackHTTP
+import StackStorage
 import WireFormats
 
 /// Meter CRUD plus `…/subjects` and `…/group-by/{key}/values`.
@@ -11,23 +12,23 @@ struct MeterRoutes {
         routes.get("/api/v1/meters") { request, _ in try list(request) }
         routes.post("/api/v1/meters") { request, _ in try await create(request) }
         routes.get("/api/v1/meters/:meter") { _, context in
-            try JSONResponse.make(try Self.meter(context, store))
+            try JSONResponse.make(try await Self.meter(context, store))
         }
         routes.put("/api/v1/meters/:meter") { request, context in try await update(request, context) }
         routes.delete("/api/v1/meters/:meter") { _, context in
-            var meter = try Self.meter(context, store)
+            var meter = try await Self.meter(context, store)
             meter.deletedAt = RFC3339.format(seconds: Int64(Date().timeIntervalSince1970))
             try store.replaceMeter(meter)
             return Response(status: .noContent)
         }
         routes.get("/api/v1/meters/:meter/subjects") { request, context in
-            let meter = try Self.meter(context, store)
+            let meter = try await Self.meter(context, store)
             let query = QueryReader(request)
             let subjects = try store.subjects(meter: meter, from: try query.date("from")?.seconds, to: try query.date("to")?.seconds)
             return try JSONResponse.make(subjects)
         }
         routes.get("/api/v1/meters/:meter/group-by/:key/values") { request, context in
-            let meter = try Self.meter(context, store)
+            let meter = try await Self.meter(context, store)
             let key = context.parameters.get("key") ?? ""
             guard let path = meter.groupBy?[key] else { throw HTTPFailure.badRequest("invalid group by: \(key)") }
             let query = QueryReader(request)
@@ -38,14 +39,14 @@ struct MeterRoutes {
     }
 
     /// The `{meterIdOrSlug}` path parameter, checked like OpenMeter's validator, then looked up.
-    static func meter(_ context: BasicRequestContext, _ store: EventStore) throws -> Meter {
+    static func meter(_ context: BasicRequestContext, _ store: EventStore) async throws -> Meter {
         let idOrSlug = context.parameters.get("meter") ?? ""
         guard MeterValidation.validSlug(idOrSlug) || ULID.isValid(idOrSlug) else {
             throw HTTPFailure.badRequest(
                 "parameter \"meterIdOrSlug\" in path has an error: string doesn't match the regular expression \"^[a-z0-9]+(?:_[a-z0-9]+)*$|^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$\""
             )
         }
-        guard let meter = try store.meter(idOrSlug: idOrSlug) else {
+        guard let meter = try await offCooperativePool({ try store.meter(idOrSlug: idOrSlug) }) else {
             throw HTTPFailure.notFound("meter not found: \(idOrSlug)")
         }
         return meter
@@ -90,7 +91,7 @@ struct MeterRoutes {
     }
 
     func update(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        var meter = try Self.meter(context, store)
+        var meter = try await Self.meter(context, store)
         let body = try await request.collectBody(limit: 1024 * 1024)
         let update: MeterUpdate
         do {

@@ -8,12 +8,12 @@ struct QueryRoutes {
 
     func register(in routes: inout RouteTable<BasicRequestContext>) {
         routes.get("/api/v1/meters/:meter/query") { request, context in
-            let meter = try MeterRoutes.meter(context, store)
+            let meter = try await MeterRoutes.meter(context, store)
             let query = try MeterQueryRequest(query: QueryReader(request))
             return try await respond(request, meter: meter, query: query)
         }
         routes.post("/api/v1/meters/:meter/query") { request, context in
-            let meter = try MeterRoutes.meter(context, store)
+            let meter = try await MeterRoutes.meter(context, store)
             let body = try await request.collectBody(limit: 1024 * 1024)
             guard body.readableBytes > 0 else {
                 throw HTTPFailure.badRequest("request body has an error: value is required but missing")
