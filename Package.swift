@@ -100,12 +100,14 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: strict),
 
+        // Percentiles, errors and timing shared by the two benchmark tools.
+        .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: strict),
         .executableTarget(name: "credits-mcp-bench", dependencies: [
-            "CreditsMCP", "StackClients", "ProcessSupport", "WireFormats",
+            "BenchmarkSupport", "CreditsMCP", "StackClients", "ProcessSupport", "WireFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/credits-mcp-bench", swiftSettings: strict),
         .executableTarget(name: "openmeter-bench", dependencies: [
-            "FakeOpenMeter", "StackConfig", "ProcessSupport", "WireFormats",
+            "BenchmarkSupport", "FakeOpenMeter", "StackConfig", "ProcessSupport", "WireFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchmarkSupport
 import CreditsMCP
 import Foundation
 import ProcessSupport
@@ -73,7 +74,7 @@ struct CreditsMCPBench: AsyncParsableCommand {
                 rows = Self.rowSummary(result.text)
             }
             report(String(format: "  %@: p50 %.1f ms, p99 %.1f ms (%d calls; %@)",
-                         tool.rawValue, Self.percentile(times, 50), Self.percentile(times, 99), count, rows))
+                         tool.rawValue, Percentile.of(times, 50), Percentile.of(times, 99), count, rows))
         }
 
         let monthStart = ContinuousClock.now
@@ -124,15 +125,15 @@ struct CreditsMCPBench: AsyncParsableCommand {
         }
         let elapsed = (ContinuousClock.now - started).seconds
         report(String(format: "%d concurrent clients, %@ for %d s: %.1f calls/s, p50 %.1f ms, p99 %.1f ms (%d calls)",
-                     clients, tool.rawValue, loadSeconds, Double(times.count) / elapsed, Self.percentile(times, 50),
-                     Self.percentile(times, 99), times.count))
+                     clients, tool.rawValue, loadSeconds, Double(times.count) / elapsed, Percentile.of(times, 50),
+                     Percentile.of(times, 99), times.count))
         for session in sessions { try? await session.close() }
         return maxRSS
     }
 
     /// Builds the events tool's table with `xlsxRows` rows in this process and writes it.
     private func measureXLSX() throws {
-        let base = Self.residentKiB(field: "VmRSS")
+        let base = ProcessMemory.statusKiB("VmRSS") ?? 0
         let start0: Int64 = 1_767_225_600
         let table = ReportTable(title: CreditTool.events.rawValue, columns: CreditTool.events.columns, rows: (0..<xlsxRows).map { i in
             [.dateTime(start0 + Int64(i) * 7), .text("user-\(i % 40)@tenant-01.example"), .text(["chat", "search", "image"][i % 3]),
@@ -144,7 +145,7 @@ struct CreditsMCPBench: AsyncParsableCommand {
         try XLSXWriter.write(table, to: url)
         let seconds = (ContinuousClock.now - start).seconds
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        let peak = Self.residentKiB(field: "VmHWM")
+        let peak = ProcessMemory.statusKiB("VmHWM") ?? 0
         report(String(format: "xlsx of %d event rows: %.3f s to write (%.1f MiB file); process peak RSS %.1f MiB (%.1f MiB above the baseline, rows included)",
                      xlsxRows, seconds, Double(size) / 1_048_576, Double(peak) / 1024, Double(peak - base) / 1024))
     }
@@ -171,33 +172,9 @@ struct CreditsMCPBench: AsyncParsableCommand {
         if let range = markdown.range(of: #"of [0-9,]+ rows"#, options: .regularExpression) { return String(markdown[range]) }
         return "\(max(0, tableRows)) rows"
     }
-
-    static func residentKiB(field: String) -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
-            return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" })[1]) ?? 0
-        }
-        return 0
-    }
-
-    static func percentile(_ values: [Double], _ p: Double) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted()
-        let index = min(sorted.count - 1, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1)
-        return sorted[max(0, index)]
-    }
 }
 
 /// Writes a line straight to stdout, unbuffered, so figures appear as they are measured even through a pipe.
 func report(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
-}
-
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchmarkSupport
 import AsyncHTTPClient
 import FakeOpenMeter
 import Foundation
@@ -106,7 +107,7 @@ struct OpenMeterBench: AsyncParsableCommand {
             if i >= 5 { queryTimes.append(ms) }
             rows = body.components(separatedBy: "\"windowStart\"").count - 1
         }
-        print(String(format: "7-day query (1 tenant, grouped by user, module, product, tenant, skill; %d rows): p50 %.1f ms, p99 %.1f ms", rows, Self.percentile(queryTimes, 50), Self.percentile(queryTimes, 99)))
+        print(String(format: "7-day query (1 tenant, grouped by user, module, product, tenant, skill; %d rows): p50 %.1f ms, p99 %.1f ms", rows, Percentile.of(queryTimes, 50), Percentile.of(queryTimes, 99)))
 
         let filter = "{\"subject\":{\"$eq\":\"\(tenant)\"},\"time\":{\"$and\":[{\"$gte\":\"\(fromText)\"},{\"$lt\":\"\(toText)\"}]}}"
         let encodedFilter = filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? filter
@@ -130,7 +131,7 @@ struct OpenMeterBench: AsyncParsableCommand {
             readTimes.append((ContinuousClock.now - readStart).seconds * 1000)
             readEvents = count
         }
-        print(String(format: "v2 events read (1 tenant, 7 days, %d events, pages of 100): page p50 %.1f ms, p99 %.1f ms; whole read p50 %.0f ms", readEvents, Self.percentile(pageTimes, 50), Self.percentile(pageTimes, 99), Self.percentile(readTimes, 50)))
+        print(String(format: "v2 events read (1 tenant, 7 days, %d events, pages of 100): page p50 %.1f ms, p99 %.1f ms; whole read p50 %.0f ms", readEvents, Percentile.of(pageTimes, 50), Percentile.of(pageTimes, 99), Percentile.of(readTimes, 50)))
 
         let size = ["", "-wal", "-shm"].compactMap { try? FileManager.default.attributesOfItem(atPath: dataPath + $0)[.size] as? Int }.reduce(0, +)
         print(String(format: "database size: %.1f MiB (%.0f bytes/event)", Double(size) / 1_048_576, Double(size) / Double(max(events, 1))))
@@ -159,20 +160,4 @@ struct OpenMeterBench: AsyncParsableCommand {
         guard response.status.code == 200 else { throw BenchError("GET \(url) answered \(response.status.code): \(String(buffer: body))") }
         return (ms, String(buffer: body))
     }
-
-    static func percentile(_ values: [Double], _ p: Double) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted()
-        let index = min(sorted.count - 1, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1)
-        return sorted[max(0, index)]
-    }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

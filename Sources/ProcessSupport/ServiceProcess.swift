@@ -88,20 +88,12 @@ public final class ServiceProcess: Sendable {
 
     /// Peak resident set size in KiB (VmHWM), while the process runs.
     public func peakRSSKiB() -> Int? {
-        Self.procStatusField("VmHWM", pid: pid)
+        ProcessMemory.statusKiB("VmHWM", pid: pid)
     }
 
     /// Current resident set size in KiB (VmRSS).
     public func rssKiB() -> Int? {
-        Self.procStatusField("VmRSS", pid: pid)
-    }
-
-    static func procStatusField(_ field: String, pid: Int32) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
-            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-        }
-        return nil
+        ProcessMemory.statusKiB("VmRSS", pid: pid)
     }
 
     deinit {

@@ -2,21 +2,25 @@ public import Hummingbird
 import Foundation
 
 /// One debug line per request: method, path, status, duration. Never logs headers or bodies,
-/// so no bearer token or key can reach the log; a download path's token is elided too.
+/// so no bearer token or key can reach the log; paths that carry a secret (a download token) can be elided.
 public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+    let secretPathPrefixes: [String]
+
+    /// - Parameter secretPathPrefixes: a path under one of these is logged as the prefix followed by `…`.
+    public init(secretPathPrefixes: [String] = []) {
+        self.secretPathPrefixes = secretPathPrefixes
+    }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
-        context.logger.debug("\(request.method.rawValue) \(Self.loggable(request.uri.path)) \(response.status.code) \(elapsed.milliseconds)ms")
+        context.logger.debug("\(request.method.rawValue) \(loggable(request.uri.path)) \(response.status.code) \(elapsed.milliseconds)ms")
         return response
     }
 
-    /// `/download/<token>` as `/download/…`: the token alone grants the file.
-    static func loggable(_ path: String) -> String {
-        path.hasPrefix("/download/") ? "/download/…" : path
+    func loggable(_ path: String) -> String {
+        secretPathPrefixes.first(where: path.hasPrefix).map { $0 + "…" } ?? path
     }
 }
 

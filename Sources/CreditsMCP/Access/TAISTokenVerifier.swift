@@ -37,7 +37,7 @@ public actor TAISTokenVerifier {
     private var keys: JWTKeyCollection?
     private var lastFetch: ContinuousClock.Instant?
 
-    public init(jwksURL: String, issuer: String, audience: String, httpClient: HTTPClient = OpenMeterClient.sharedHTTPClient, logger: Logger) {
+    public init(jwksURL: String, issuer: String, audience: String, httpClient: HTTPClient = OutboundHTTP.client, logger: Logger) {
         self.jwksURL = jwksURL
         self.issuer = issuer
         self.audience = audience

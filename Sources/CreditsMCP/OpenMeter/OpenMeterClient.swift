@@ -27,20 +27,9 @@ public struct OpenMeterClient: Sendable {
     /// Guard against a server that never stops paging.
     public static let maximumEvents = 2_000_000
 
-    /// The process's client for OpenMeter: a refused or unroutable connection fails at once (no
-    /// silent reconnect loop until the deadline), so an outage is reported in about a second, not 20.
-    /// A process-lifetime global like `HTTPClient.shared`, so it is never shut down.
-    public static let sharedHTTPClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout.connect = .seconds(3)
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 32
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
-
     public init(
         baseURL: String, apiKey: String, timeout: Duration, retryDelay: Duration = .milliseconds(250),
-        httpClient: HTTPClient = OpenMeterClient.sharedHTTPClient
+        httpClient: HTTPClient = OutboundHTTP.client
     ) {
         self.baseURL = baseURL
         self.apiKey = apiKey

@@ -40,7 +40,8 @@ public struct CreditsMCPApp: Sendable {
     public func buildRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ErrorMiddleware(renderer: PlainJSONErrorRenderer()))
-        router.add(middleware: RequestLogMiddleware())
+        // The token alone grants a download, so it stays out of the log.
+        router.add(middleware: RequestLogMiddleware(secretPathPrefixes: ["/download/"]))
         var routes = RouteTable(router: router)
         routes.addHealthRoute()
         let mcp = MCPRoute(sessions: sessions, verifier: verifier, logger: logger)
