@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "fake-openmeter", targets: ["fake-openmeter"]),
         .executable(name: "credits-mcp", targets: ["credits-mcp"]),
+        .executable(name: "fake-tais", targets: ["fake-tais"]),
         .executable(name: "stackctl", targets: ["stackctl"]),
         .executable(name: "openmeter-bench", targets: ["openmeter-bench"]),
         .executable(name: "credits-mcp-bench", targets: ["credits-mcp-bench"]),
@@ -49,9 +50,10 @@ let package = Package(
         .target(name: "StackStorage", dependencies: [
             "CSQLiteTuning",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
         .target(name: "FakeControls", dependencies: [
-            "StackHTTP",
+            "StackHTTP", "WireFormats",
             .product(name: "Hummingbird", package: "hummingbird"),
         ], swiftSettings: strict),
 
@@ -84,7 +86,19 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
-        .target(name: "FakeTAIS", dependencies: ["StackHTTP"], swiftSettings: strict),
+        .target(name: "FakeTAIS", dependencies: [
+            "StackConfig", "StackHTTP", "StackStorage", "FakeControls", "StackClients", "WireFormats",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "fake-tais", dependencies: [
+            "FakeTAIS", "StackConfig",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
         .target(name: "FakeStripe", dependencies: ["StackHTTP"], swiftSettings: strict),
         .executableTarget(name: "stackctl", dependencies: [
             "StackConfig",
@@ -117,6 +131,11 @@ let package = Package(
             "FakeOpenMeter",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], swiftSettings: strict),
+        .testTarget(name: "FakeTAISTests", dependencies: [
+            "FakeTAIS", "WireFormats",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+        ], swiftSettings: strict),
         .testTarget(name: "CreditsMCPTests", dependencies: [
             "CreditsMCP",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -126,6 +145,7 @@ let package = Package(
         .testTarget(name: "Integration", dependencies: [
             "StackClients", "ProcessSupport", "WireFormats",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            .product(name: "JWTKit", package: "jwt-kit"),
         ], swiftSettings: strict),
         .testTarget(name: "StackSupportTests", dependencies: [
             "StackConfig", "StackHTTP", "FakeControls", "WireFormats",

@@ -45,7 +45,7 @@ struct OpenMeterBench: AsyncParsableCommand {
         print("fake-openmeter bench: \(events) events, \(tenants) tenants, \(days) days, batches of \(batch), \(concurrency) in flight")
 
         // Batches are serialized before the clock starts: the server's work is what is measured.
-        let end = SeedPlan.nextWholeHour()
+        let end = SeedPlan.lastWholeHour()
         let plan = SeedPlan(tenants: tenants, events: events, days: days, seed: 7, end: end)
         var bodies: [ByteBuffer] = []
         var current = JSONWriter(capacity: batch * 300)

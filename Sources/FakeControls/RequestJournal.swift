@@ -14,24 +14,30 @@ public final class RequestJournal: Sendable {
 
     public static let capacity = 10_000
 
-    private let state = Mutex<(entries: [Entry], total: Int)>(([], 0))
+    private let state: Mutex<(entries: RingBuffer<Entry>, total: Int)>
 
-    public init() {}
+    /// - Parameter capacity: how many of the latest requests are kept (all are counted).
+    public init(capacity: Int = RequestJournal.capacity) {
+        state = Mutex((RingBuffer(capacity: max(1, capacity)), 0))
+    }
 
+    /// O(1), also when the journal is full: every request of a fake passes through here.
     func record(_ entry: Entry) {
         state.withLock { state in
             state.total += 1
             state.entries.append(entry)
-            if state.entries.count > Self.capacity { state.entries.removeFirst(state.entries.count - Self.capacity) }
         }
     }
 
     /// Requests since the last reset, oldest first (the last `capacity`), and the total count.
     public func snapshot() -> (entries: [Entry], total: Int) {
-        state.withLock { ($0.entries, $0.total) }
+        state.withLock { ($0.entries.elements, $0.total) }
     }
 
     public func reset() {
-        state.withLock { $0 = ([], 0) }
+        state.withLock { state in
+            state.entries.removeAll()
+            state.total = 0
+        }
     }
 }

@@ -10,12 +10,25 @@ public struct HTTPFailure: Error, Sendable {
     public var code: String?
     /// Extra response headers (`WWW-Authenticate`, `Allow`, …).
     public var headers: HTTPFields
+    /// Further members of the error body where a service's format has them (TAIS: `"cap":10`,
+    /// `"invalidToolIds":[…]`), in order.
+    public var fields: [(name: String, value: FieldValue)]
 
-    public init(_ status: HTTPResponse.Status, _ detail: String, code: String? = nil, headers: HTTPFields = [:]) {
+    public enum FieldValue: Sendable, Equatable {
+        case string(String)
+        case int(Int)
+        case strings([String])
+    }
+
+    public init(
+        _ status: HTTPResponse.Status, _ detail: String, code: String? = nil, headers: HTTPFields = [:],
+        fields: [(name: String, value: FieldValue)] = []
+    ) {
         self.status = status
         self.detail = detail
         self.code = code
         self.headers = headers
+        self.fields = fields
     }
 
     public static func badRequest(_ detail: String) -> HTTPFailure { HTTPFailure(.badRequest, detail) }

@@ -1,23 +1,34 @@
 public import GRDB
-import Dispatch
+import NIOPosix
 
-/// Runs blocking work (a synchronous database call) on a Dispatch thread and awaits it, so it never
+/// The threads that run blocking work for the fakes. A fixed number: Dispatch's global queues add a
+/// thread for every blocked one, so a burst of slow SQLite calls would grow the process without bound.
+/// Jobs here never wait for other jobs here (the meter query's slices are awaited from Swift tasks),
+/// so a bounded pool cannot deadlock on itself; more jobs than threads simply queue.
+public enum BlockingWorkPool {
+    /// Eight: as many as the database's readers, so parallel reads still overlap on any machine.
+    public static let threadCount = 8
+
+    static let shared: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: threadCount)
+        pool.start()
+        return pool
+    }()
+}
+
+/// Runs blocking work (a synchronous database call) on `BlockingWorkPool` and awaits it, so it never
 /// occupies one of Swift's few cooperative threads, which every request handler shares.
 public func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try work() })
-        }
-    }
+    try await BlockingWorkPool.shared.runIfActive(work)
 }
 
 extension DatabaseReader {
-    /// A synchronous read run on a Dispatch thread and awaited.
+    /// A synchronous read run on `BlockingWorkPool` and awaited.
     ///
     /// GRDB's async `read` releases its reader connection only after resuming on Swift's
     /// cooperative pool. If every cooperative thread is then blocked in a synchronous read waiting
     /// for a free reader (2 threads on 2 cores), nothing can release one: the process deadlocks.
-    /// A synchronous read on a Dispatch thread releases its reader without needing that pool.
+    /// A synchronous read on a pool thread releases its reader without needing that pool.
     public func readOffCooperativePool<T: Sendable>(_ block: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await offCooperativePool { try self.read(block) }
     }

@@ -30,6 +30,7 @@ struct CreditsMCPCommand: AsyncParsableCommand {
               MCP_AUTH                headers (default) or jwt
               TAIS_JWKS_URL           JWKS for MCP_AUTH=jwt, e.g. http://127.0.0.1:5001/.well-known/jwks.json
               TAIS_JWT_ISSUER, TAIS_JWT_AUDIENCE  expected iss/aud (default fake-tais / tais)
+              TAIS_JWT_LEEWAY_SECONDS  clock skew allowed on exp and nbf, 0..600 (default 60)
               CREDITS_MCP_ENV         development enables DEV_TENANT_ID and DEV_USER_GROUPS header overrides
               LOG_LEVEL               trace|debug|info|notice|warning|error (default info)
             """

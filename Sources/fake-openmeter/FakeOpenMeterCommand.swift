@@ -95,7 +95,7 @@ struct Seed: ParsableCommand {
     @Option(help: "Random seed (default: 42).")
     var seed: UInt64?
 
-    @Option(help: "RFC 3339 instant the events end before (default: the next whole hour).")
+    @Option(help: "RFC 3339 instant the events end before (default: the last whole hour before now, so no event lies in the future).")
     var end: String?
 
     @Option(help: "YAML file of meters to create too (default as for serving).")

@@ -191,15 +191,24 @@ import Testing
 
     // MARK: JWT mode
 
-    static let verified = [
-        CallerResolver.verifiedTenantHeader: "tenant-from-token",
-        CallerResolver.verifiedGroupsHeader: "Users,Administrators",
-        CallerResolver.verifiedUserHeader: "user-7",
-    ]
+    static func verifiedHeader(tenant: String = "tenant-from-token", user: String = "user-7", groups: [String]) -> [String: String] {
+        [VerifiedIdentity.header: VerifiedIdentity(tenant: tenant, user: user, groups: groups).headerValue]
+    }
 
-    @Test func jwtModeReadsTheVerifiedHeaders() {
+    static let verified = verifiedHeader(groups: ["Users", "Administrators"])
+
+    @Test func jwtModeReadsTheVerifiedIdentity() {
         let result = Self.resolve(Self.verified, mode: .jwt)
         #expect(Self.caller(result) == Caller(tenant: "tenant-from-token", groups: ["Users", "Administrators"], user: "user-7"))
+    }
+
+    /// One group whose name contains a comma is one group: splitting it would let
+    /// `Readers,Administrators` pass the admin check.
+    @Test func jwtModeKeepsGroupsAsTheTokenListsThem() {
+        let smuggled = Self.resolve(Self.verifiedHeader(groups: ["Readers,Administrators"]), mode: .jwt)
+        #expect(Self.denial(smuggled) == Self.notAdmin("Readers,Administrators"))
+        let admin = Self.resolve(Self.verifiedHeader(groups: ["Administrators"]), mode: .jwt)
+        #expect(Self.caller(admin)?.groups == ["Administrators"])
     }
 
     @Test func jwtModeIgnoresForwardedTenantAndGroups() {
@@ -210,27 +219,24 @@ import Testing
         #expect(Self.caller(result) == Caller(tenant: "tenant-from-token", groups: ["Users", "Administrators"], user: "user-7"))
     }
 
-    @Test func jwtModeWithoutVerifiedTenantIsDeniedWhateverIsForwarded() {
+    @Test func jwtModeWithoutVerifiedIdentityIsDeniedWhateverIsForwarded() {
         let result = Self.resolve(["X-Tenant-Id": "acme", "X-User-Groups": "Administrators"], mode: .jwt)
-        #expect(Self.denial(result) == Self.noTenant)
+        #expect(Self.denial(result)?.contains("no verified TAIS token") == true)
+        let garbled = Self.resolve([VerifiedIdentity.header: "tenant=acme; groups=Administrators"], mode: .jwt)
+        #expect(Self.denial(garbled)?.contains("no verified TAIS token") == true)
     }
 
     @Test func jwtModeTakesGroupsOnlyFromTheToken() {
-        let result = Self.resolve([
-            CallerResolver.verifiedTenantHeader: "tenant-from-token",
-            CallerResolver.verifiedGroupsHeader: "Users",
-            "X-User-Groups": "Administrators",
-        ], mode: .jwt)
-        #expect(Self.denial(result) == Self.notAdmin("Users"))
-        let noGroups = Self.resolve([
-            CallerResolver.verifiedTenantHeader: "tenant-from-token",
-            "X-User-Groups": "Administrators",
-        ], mode: .jwt)
-        #expect(Self.denial(noGroups) == Self.notAdmin("none"))
+        var fields = Self.verifiedHeader(groups: ["Users"])
+        fields["X-User-Groups"] = "Administrators"
+        #expect(Self.denial(Self.resolve(fields, mode: .jwt)) == Self.notAdmin("Users"))
+        var noGroups = Self.verifiedHeader(groups: [])
+        noGroups["X-User-Groups"] = "Administrators"
+        #expect(Self.denial(Self.resolve(noGroups, mode: .jwt)) == Self.notAdmin("none"))
     }
 
-    @Test func headersModeIgnoresVerifiedHeadersAndHasNoUser() {
-        // A client cannot smuggle the internal headers in headers mode (nor in JWT mode: the route strips them).
+    @Test func headersModeIgnoresTheVerifiedIdentityAndHasNoUser() {
+        // A client cannot smuggle the internal header in headers mode (nor in JWT mode: the route strips it).
         let result = Self.resolve(Self.verified)
         #expect(Self.denial(result) == Self.noTenant)
         var fields = Self.verified

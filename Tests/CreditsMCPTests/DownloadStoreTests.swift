@@ -135,3 +135,38 @@ import Testing
         try await task.value
     }
 }
+
+extension DownloadStoreTests {
+    @Test func reservedFilesResolveOnlyOnceCommitted() throws {
+        let store = try makeStore()
+        defer { try? FileManager.default.removeItem(at: store.directory) }
+        let reservation = store.reserve()
+        #expect(DownloadStore.isWellFormedToken(reservation.token))
+        #expect(reservation.fileURL.lastPathComponent == reservation.token + ".xlsx")
+        try Data("xlsx".utf8).write(to: reservation.fileURL)
+        #expect(store.lookup(token: reservation.token) == nil)
+        let download = store.commit(reservation, tenant: "tenant-01", fileName: "a b.xlsx")
+        #expect(download.fileName == "a-b.xlsx")
+        #expect(store.lookup(token: reservation.token)?.fileURL == reservation.fileURL)
+
+        let dropped = store.reserve()
+        try Data("partial".utf8).write(to: dropped.fileURL)
+        store.discard(dropped)
+        #expect(!FileManager.default.fileExists(atPath: dropped.fileURL.path))
+        #expect(store.lookup(token: dropped.token) == nil)
+    }
+
+    /// A long report is written for longer than a short TTL: the sweeper must not take its file meanwhile.
+    @Test func sweepLeavesFilesBeingWritten() throws {
+        let store = try makeStore(ttl: 1)
+        defer { try? FileManager.default.removeItem(at: store.directory) }
+        let reservation = store.reserve()
+        let temporary = store.directory.appendingPathComponent(".\(reservation.token).xlsx.42.tmp")
+        try Data("rows so far".utf8).write(to: temporary)
+        store.sweep(now: Date().addingTimeInterval(3600))
+        #expect(FileManager.default.fileExists(atPath: temporary.path))
+        store.discard(reservation)
+        store.sweep(now: Date().addingTimeInterval(3600))
+        #expect(!FileManager.default.fileExists(atPath: temporary.path))
+    }
+}

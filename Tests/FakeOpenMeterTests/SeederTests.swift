@@ -48,10 +48,14 @@ import Testing
         #expect(plan.problem == problem)
     }
 
-    @Test func defaultEndIsTheNextWholeHour() {
-        #expect(SeedPlan.nextWholeHour(now: Date(timeIntervalSince1970: 7200)) == 10800)
-        #expect(SeedPlan.nextWholeHour(now: Date(timeIntervalSince1970: 7201)) == 10800)
-        #expect(SeedPlan().end % 3600 == 0)
+    @Test func defaultEndIsTheLastWholeHour() {
+        // Never in the future: the hour that has begun, not the next one.
+        #expect(SeedPlan.lastWholeHour(now: Date(timeIntervalSince1970: 7200)) == 7200)
+        #expect(SeedPlan.lastWholeHour(now: Date(timeIntervalSince1970: 7201)) == 7200)
+        #expect(SeedPlan.lastWholeHour(now: Date(timeIntervalSince1970: 10799.9)) == 7200)
+        let plan = SeedPlan()
+        #expect(plan.end % 3600 == 0)
+        #expect(plan.end <= Int64(Date().timeIntervalSince1970), "seeded events must not lie in the future")
     }
 
     @Test func seederWritesOnceAndQueriesAddUp() async throws {

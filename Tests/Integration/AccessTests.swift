@@ -55,9 +55,11 @@ extension IntegrationTests {
                 let journal = try await stack.control.requests()
                 #expect(journal.total == 0, "credits-mcp called OpenMeter for a refused caller: \(journal.entries.map { "\($0.method) \($0.path)?\($0.query)" })")
 
-                // Control: the same session with an administrator's headers on the call does reach
-                // OpenMeter, scoped to tenant A, so the empty journal above means something.
-                let allowed = try await client.callTool(
+                // Control: an administrator of tenant A (its own session: sessions belong to the tenant
+                // that opened them) does reach OpenMeter, scoped to tenant A, so the empty journal above
+                // means something.
+                let admin = try await stack.client(tenant: CreditFixture.tenantA, groups: "Users")
+                let allowed = try await admin.callTool(
                     "get_credit_usage_by_tenant", stringArguments: fixture.rangeArguments,
                     headers: [StackUnderTest.tenantHeader: CreditFixture.tenantA, StackUnderTest.groupsHeader: " Users , Administrators "])
                 #expect(!allowed.isError, "\(allowed.text)")

@@ -28,7 +28,8 @@ extension IntegrationTests {
             let expected = try Self.total(try await http.get(query, headers: headers))
             #expect(expected > 0)
 
-            let started = ContinuousClock.now
+            // A deadlock shows as requests that never answer: each has the requester's 20 s deadline and
+            // would throw. No wall-clock bound on the whole batch, which a busy machine would blur.
             let results = try await withThrowingTaskGroup(of: (Int, Double?).self) { group in
                 for index in 0..<48 {
                     group.addTask {
@@ -48,7 +49,6 @@ extension IntegrationTests {
             for case let total? in results.map(\.1) {
                 #expect(abs(total - expected) < 1e-6)
             }
-            #expect(ContinuousClock.now - started < .seconds(20))
         }
 
         /// Sum of the `value` of every row of a meter query answer.

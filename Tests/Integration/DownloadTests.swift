@@ -1,6 +1,7 @@
 import Foundation
 import StackClients
 import Testing
+import WireFormats
 
 extension IntegrationTests {
     /// `GET /download/<token>`: the report as .xlsx while the token lives, 404 after, 404 for anything else.
@@ -31,6 +32,48 @@ extension IntegrationTests {
 
                 // Still valid on a second fetch within its lifetime.
                 #expect(try await stack.fetch(downloadLink: link).status == 200)
+            }
+        }
+
+        @Test("A download larger than one 64 KiB chunk comes back byte for byte as written, with every event")
+        func largeDownloadIsByteIdentical() async throws {
+            let now = Int64(Date.now.timeIntervalSince1970) / 3600 * 3600
+            let from = now - 3 * 86400, to = now - 86400
+            let count = 12_000
+            var events: [IngestEvent] = []
+            var total = 0.0
+            for index in 0..<count {
+                let credits = Double(index % 23) * 0.25 + 0.05
+                total += credits
+                events.append(.credit(
+                    id: "big-\(index)", subject: CreditFixture.tenantA, time: from + 1 + Int64(index) * 14, credits: credits,
+                    user: "user-\(index % 31)@tenant-a.example", module: ["chat", "search", "image"][index % 3],
+                    product: "assistant", skill: "drafting"))
+            }
+            let batches = stride(from: 0, to: events.count, by: 4_000).map { Array(events[$0..<min($0 + 4_000, events.count)]) }
+            let expectedTotal = total
+            try await StackUnderTest.with { stack in
+                for batch in batches { try await stack.control.ingest(batch) }
+                let client = try await stack.adminClient(CreditFixture.tenantA)
+                let answer = try await callOK(client, "get_credit_events", ["from": RFC3339.format(seconds: from), "to": RFC3339.format(seconds: to)])
+                #expect(answer.rows.count == 50)
+                #expect(answer.proseMentions(number: "\(count)"), "\(answer.prose)")
+                #expect(answer.proseMentions(number: creditsText(expectedTotal)), "no total \(creditsText(expectedTotal)) in \(answer.prose)")
+
+                let link = try #require(answer.downloadLink)
+                let token = String(link[link.index(after: try #require(link.lastIndex(of: "/")))...])
+                let onDisk = try Data(contentsOf: stack.downloadDirectory.appendingPathComponent(token + ".xlsx"))
+                #expect(onDisk.count > 64 * 1024, "the workbook is only \(onDisk.count) bytes: not larger than one chunk")
+                let reply = try await stack.fetch(downloadLink: link)
+                #expect(reply.status == 200)
+                #expect(reply.header("Content-Length") == "\(onDisk.count)")
+                #expect(reply.body == Array(onDisk), "served \(reply.body.count) bytes, the file has \(onDisk.count)")
+
+                let sheet = try XLSXSheet.read(reply.body)
+                #expect(sheet.rows.count == count + 1)
+                let times = sheet.rows.dropFirst().compactMap { $0.first?.number }.map { Int64((($0 - 25569) * 86400).rounded()) }
+                #expect(times == events.map(\.time).sorted(by: >), "the workbook is not every event newest first")
+                #expect(sameCredits(sheet.rows.dropFirst().reduce(0.0) { $0 + ($1.last?.number ?? 0) }, expectedTotal))
             }
         }
 

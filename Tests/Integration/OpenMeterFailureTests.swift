@@ -109,6 +109,54 @@ extension IntegrationTests {
             }
         }
 
+        @Test("Tool errors name no OpenMeter address and no Swift error; the log keeps them")
+        func errorTextsHideInternals() async throws {
+            let fixture = CreditFixture()
+            try await StackUnderTest.with { stack in
+                let client = try await stack.adminClient(CreditFixture.tenantA)
+                let port = stack.openMeter.port
+                stack.openMeter.stop(signal: SIGKILL)
+                for tool in ["get_credit_usage_by_tenant", "get_credit_usage_summary", "get_credit_events"] {
+                    let result = try await client.callTool(tool, stringArguments: fixture.rangeArguments)
+                    #expect(result.isError, "\(tool): \(result.text)")
+                    #expect(result.text.lowercased().contains("unreachable"), "\(tool): \(result.text)")
+                    Self.expectNoInternals(result.text, port: port, tool: tool)
+                }
+                // The detail is not lost: the log line of each failed call names where credits-mcp looked.
+                let failures = stack.mcp.log.split(separator: "\n").filter { $0.contains("tool call failed") }
+                #expect(failures.count == 3 && failures.allSatisfy { $0.contains("127.0.0.1:\(port)") }, "\(failures)")
+            }
+        }
+
+        @Test("A server that does not speak HTTP: a plain tool error, no Swift error text")
+        func notHTTP() async throws {
+            let fixture = CreditFixture()
+            let garbage = try NotHTTPServer()
+            defer { garbage.stop() }
+            var options = StackUnderTest.Options()
+            options.openMeterURL = "http://127.0.0.1:\(garbage.port)"
+            try await StackUnderTest.with(options) { stack in
+                let client = try await stack.adminClient(CreditFixture.tenantA)
+                for tool in ["get_credit_usage_summary", "get_credit_events"] {
+                    let (result, elapsed) = try await timed { try await client.callTool(tool, stringArguments: fixture.rangeArguments) }
+                    #expect(result.isError, "\(tool): \(result.text)")
+                    #expect(result.text.hasPrefix("Could not read AI-credit usage: OpenMeter"), "\(tool): \(result.text)")
+                    Self.expectNoInternals(result.text, port: garbage.port, tool: tool)
+                    #expect(elapsed < Self.bound, "\(tool) took \(elapsed)")
+                }
+                #expect(stack.mcp.isRunning)
+            }
+        }
+
+        /// No URL, loopback address, host name or port of OpenMeter, and nothing that reads like a Swift error value.
+        static func expectNoInternals(_ text: String, port: Int, tool: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            for marker in ["127.0.0.1", "localhost", "http://", "https://", ":\(port)", "\(port)"] {
+                #expect(!text.contains(marker), "\(tool) shows \(marker): \(text)", sourceLocation: sourceLocation)
+            }
+            let swiftish = text.range(of: #"[A-Z][A-Za-z0-9]*(Error|Exception)\b|NIO|HTTPClient|\w+\(\w+:"#, options: .regularExpression)
+            #expect(swiftish == nil, "\(tool) shows a Swift error: \(text)", sourceLocation: sourceLocation)
+        }
+
         /// credits-mcp is alive and healthy, and once the faults are gone the same session gets data again.
         static func expectRecovery(_ stack: StackUnderTest, _ client: MCPHTTPClient, _ fixture: CreditFixture) async throws {
             #expect(stack.mcp.isRunning, "credits-mcp exited:\n\(stack.logTail())")
@@ -117,5 +165,49 @@ extension IntegrationTests {
             let answer = try await callOK(client, "get_credit_usage_by_tenant", fixture.rangeArguments)
             #expect(answer.rows == [[CreditFixture.tenantA, creditsText(fixture.expectedTotal)]], "\(answer.text)")
         }
+    }
+}
+
+/// Accepts connections on 127.0.0.1 and answers each with bytes that are not HTTP, then closes it.
+final class NotHTTPServer: Sendable {
+    let port: Int
+    private let listener: Int32
+
+    init() throws {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw StackTestError("socket failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0, listen(fd, 16) == 0 else {
+            close(fd)
+            throw StackTestError("cannot listen on 127.0.0.1")
+        }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        listener = fd
+        Thread.detachNewThread {
+            let reply = Array("SSH-2.0-OpenSSH_9.2 not http at all\r\n\r\n".utf8)
+            while true {
+                let connection = accept(fd, nil, nil)
+                if connection < 0 { return }  // the listener was closed
+                var request = [UInt8](repeating: 0, count: 4096)
+                _ = read(connection, &request, request.count)
+                _ = reply.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
+                close(connection)
+            }
+        }
+    }
+
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
     }
 }

@@ -1,14 +1,10 @@
 /// Resolves the caller of one tool call from the headers of the HTTP request that carried it.
 ///
 /// Headers mode trusts `X-Tenant-Id` and `X-User-Groups` as the chat platform forwards them; JWT mode
-/// reads only the claims the `/mcp` route verified and put into internal headers. The dev overrides
+/// reads only the identity the `/mcp` route verified and attached (`VerifiedIdentity`). The dev overrides
 /// apply only when the server runs with `CREDITS_MCP_ENV=development`.
 public struct CallerResolver: Sendable {
     public static let adminGroup = "Administrators"
-    /// Set by the `/mcp` route after verifying a JWT; stripped from every inbound request first.
-    public static let verifiedTenantHeader = "x-credits-mcp-verified-tenant"
-    public static let verifiedGroupsHeader = "x-credits-mcp-verified-groups"
-    public static let verifiedUserHeader = "x-credits-mcp-verified-user"
 
     public let mode: AuthMode
     public let devTenant: String?
@@ -25,17 +21,31 @@ public struct CallerResolver: Sendable {
         guard let header else {
             throw AccessDenied(message: "Access denied: this call did not arrive over HTTP with tenant headers, so no data is shown.")
         }
-        let tenantHeader = mode == .jwt ? Self.verifiedTenantHeader : "X-Tenant-Id"
-        let groupsHeader = mode == .jwt ? Self.verifiedGroupsHeader : "X-User-Groups"
-        let tenant = Self.trimmed(devTenant ?? header(tenantHeader) ?? "")
+        if mode == .jwt {
+            // Only what the `/mcp` route verified: the groups arrive as the token's list, never re-split.
+            guard let identity = header(VerifiedIdentity.header).flatMap(VerifiedIdentity.init(headerValue:)) else {
+                throw AccessDenied(message: "Access denied: the request carries no verified TAIS token, so no data is shown.")
+            }
+            return try Self.admit(tenant: Self.trimmed(identity.tenant), groups: identity.groups.map { Self.trimmed($0) }, user: identity.user)
+        }
+        let tenant = Self.trimmed(devTenant ?? header("X-Tenant-Id") ?? "")
+        return try Self.admit(tenant: tenant, groups: Self.groups(devGroups ?? header("X-User-Groups") ?? ""), user: nil)
+    }
+
+    /// The tenant an MCP session belongs to in headers mode: the dev override, else the forwarded header,
+    /// trimmed like a tool call reads it ("" when there is none).
+    public func headersModeTenant(header: (String) -> String?) -> String {
+        Self.trimmed(devTenant ?? header("X-Tenant-Id") ?? "")
+    }
+
+    static func admit(tenant: String, groups: [String], user: String?) throws(AccessDenied) -> Caller {
         guard !tenant.isEmpty else {
             throw AccessDenied(message: "Access denied: the request names no tenant (the X-Tenant-Id header is missing or empty), so no data is shown.")
         }
-        let groups = Self.groups(devGroups ?? header(groupsHeader) ?? "")
         guard groups.contains(Self.adminGroup) else {
-            throw AccessDenied(message: "Access denied: AI-credit usage is for administrators only. Your groups (\(groups.isEmpty ? "none" : groups.joined(separator: ", "))) do not include \(Self.adminGroup).")
+            let shown = groups.filter { !$0.isEmpty }
+            throw AccessDenied(message: "Access denied: AI-credit usage is for administrators only. Your groups (\(shown.isEmpty ? "none" : shown.joined(separator: ", "))) do not include \(Self.adminGroup).")
         }
-        let user = mode == .jwt ? header(Self.verifiedUserHeader) : nil
         return Caller(tenant: tenant, groups: groups, user: user)
     }
 

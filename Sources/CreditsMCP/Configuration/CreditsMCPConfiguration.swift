@@ -25,6 +25,9 @@ public struct CreditsMCPConfiguration: Sendable {
     public var publicBaseURL: String?
     public var downloadTTLSeconds = 600
     public var previewRowLimit = 50
+    /// Open MCP sessions in all (`MCP_MAX_SESSIONS`) and per tenant (`MCP_MAX_SESSIONS_PER_TENANT`).
+    public var maximumSessions = 1000
+    public var maximumSessionsPerTenant = 100
     public var downloadDirectory: String
     public var development = false
     public var devTenantID: String?
@@ -33,6 +36,8 @@ public struct CreditsMCPConfiguration: Sendable {
     public var jwksURL: String?
     public var jwtIssuer = "fake-tais"
     public var jwtAudience = "tais"
+    /// Clock skew tolerated on a token's `exp` and `nbf`, in seconds (`TAIS_JWT_LEEWAY_SECONDS`, 0...600).
+    public var jwtLeewaySeconds = 60
 
     public init(openMeterAPIKey: String, downloadDirectory: String = FileManager.default.temporaryDirectory.appendingPathComponent("credits-mcp-downloads").path) {
         self.openMeterAPIKey = openMeterAPIKey
@@ -84,6 +89,8 @@ public struct CreditsMCPConfiguration: Sendable {
         }
         config.downloadTTLSeconds = try integer(value("DOWNLOAD_TTL_SECONDS"), "DOWNLOAD_TTL_SECONDS", 1...86400) ?? 600
         config.previewRowLimit = try integer(value("PREVIEW_ROW_LIMIT"), "PREVIEW_ROW_LIMIT", 1...10_000) ?? 50
+        config.maximumSessions = try integer(value("MCP_MAX_SESSIONS"), "MCP_MAX_SESSIONS", 1...100_000) ?? 1000
+        config.maximumSessionsPerTenant = try integer(value("MCP_MAX_SESSIONS_PER_TENANT"), "MCP_MAX_SESSIONS_PER_TENANT", 1...100_000) ?? 100
         if let directory = value("DOWNLOAD_DIR") { config.downloadDirectory = directory }
         config.development = value("CREDITS_MCP_ENV")?.lowercased() == "development"
         config.devTenantID = value("DEV_TENANT_ID")
@@ -100,6 +107,7 @@ public struct CreditsMCPConfiguration: Sendable {
         }
         if let issuer = value("TAIS_JWT_ISSUER") { config.jwtIssuer = issuer }
         if let audience = value("TAIS_JWT_AUDIENCE") { config.jwtAudience = audience }
+        config.jwtLeewaySeconds = try integer(value("TAIS_JWT_LEEWAY_SECONDS"), "TAIS_JWT_LEEWAY_SECONDS", 0...600) ?? 60
         return config
     }
 

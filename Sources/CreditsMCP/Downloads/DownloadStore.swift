@@ -18,11 +18,15 @@ public struct Download: Sendable, Equatable {
 ///
 /// Only tokens this store issued are ever resolved: `lookup` consults the in-memory index and
 /// never derives a path from the token it is given. Expired entries stop resolving at once;
-/// `sweep` (run periodically by `DownloadSweeper`) deletes their files.
+/// `sweep` (run periodically by `DownloadSweeper`, off the cooperative pool) deletes their files.
+/// `store`, `discard`, `lookup` (one `stat`) and `sweep` touch the disk: async callers run them on
+/// `BlockingIO`.
 public final class DownloadStore: Sendable {
     public let directory: URL
     public let ttl: TimeInterval
     private let entries = Mutex<[String: Download]>([:])
+    /// Tokens reserved and still being written: the sweeper leaves their files alone however long it takes.
+    private let writing = Mutex<Set<String>>([])
 
     /// Length of a token: 32 bytes in base64url without padding.
     public static let tokenLength = 43
@@ -45,19 +49,45 @@ public final class DownloadStore: Sendable {
     public func store(
         tenant: String, fileName: String, now: Date = Date(), write: (URL) throws -> Void
     ) throws -> Download {
-        let token = Self.makeToken()
-        let fileURL = directory.appendingPathComponent(token + ".xlsx", isDirectory: false)
+        let reservation = reserve()
         do {
-            try write(fileURL)
+            try write(reservation.fileURL)
         } catch {
-            try? FileManager.default.removeItem(at: fileURL)
+            discard(reservation)
             throw error
         }
+        return commit(reservation, tenant: tenant, fileName: fileName, now: now)
+    }
+
+    /// A file about to be written for a download: the token it will be served under and where to
+    /// write it. Nothing is served until `commit`; `discard` removes whatever was written.
+    public struct Reservation: Sendable, Equatable {
+        public let token: String
+        public let fileURL: URL
+    }
+
+    /// Issues a token and the path to write its file at, for writers that produce the file over time
+    /// (e.g. `XLSXStreamWriter` fed page by page). Until `commit`, the token resolves to nothing.
+    public func reserve() -> Reservation {
+        let token = Self.makeToken()
+        writing.withLock { _ = $0.insert(token) }
+        return Reservation(token: token, fileURL: directory.appendingPathComponent(token + ".xlsx", isDirectory: false))
+    }
+
+    /// Registers a reserved file once it is complete.
+    public func commit(_ reservation: Reservation, tenant: String, fileName: String, now: Date = Date()) -> Download {
         let download = Download(
-            token: token, tenant: tenant, fileName: Self.sanitizeFileName(fileName), fileURL: fileURL,
+            token: reservation.token, tenant: tenant, fileName: Self.sanitizeFileName(fileName), fileURL: reservation.fileURL,
             createdAt: now, expiresAt: now.addingTimeInterval(ttl))
-        entries.withLock { $0[token] = download }
+        entries.withLock { $0[reservation.token] = download }
+        writing.withLock { _ = $0.remove(reservation.token) }
         return download
+    }
+
+    /// Removes a reserved file that will not be committed (blocking; the sweeper would remove it later anyway).
+    public func discard(_ reservation: Reservation) {
+        try? FileManager.default.removeItem(at: reservation.fileURL)
+        writing.withLock { _ = $0.remove(reservation.token) }
     }
 
     /// The download for `token` while it is valid (`now` before its expiry and the file present);
@@ -74,11 +104,12 @@ public final class DownloadStore: Sendable {
     /// earlier run or an interrupted write). Returns the number of expired entries removed.
     @discardableResult
     public func sweep(now: Date = Date()) -> Int {
-        let (expired, live) = entries.withLock { index -> ([Download], Set<String>) in
+        let (expired, indexed) = entries.withLock { index -> ([Download], Set<String>) in
             let expired = index.values.filter { now >= $0.expiresAt }
             for download in expired { index[download.token] = nil }
             return (expired, Set(index.keys))
         }
+        let live = indexed.union(writing.withLock { $0 })
         let fileManager = FileManager.default
         for download in expired {
             try? fileManager.removeItem(at: download.fileURL)

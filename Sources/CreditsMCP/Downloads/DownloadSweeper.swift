@@ -2,7 +2,8 @@ import Foundation
 import ServiceLifecycle
 
 /// A ServiceLifecycle service that sweeps a `DownloadStore` once at start and then every
-/// `interval` until the task is cancelled or a graceful shutdown begins.
+/// `interval` until the task is cancelled or a graceful shutdown begins. Each sweep (a directory
+/// listing and file deletions) runs on `BlockingIO`, off the cooperative pool.
 public struct DownloadSweeper: Service {
     public let store: DownloadStore
     public let interval: Duration
@@ -13,7 +14,7 @@ public struct DownloadSweeper: Service {
     }
 
     public func run() async throws {
-        store.sweep(now: Date())
+        await sweep()
         let interval = self.interval
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
@@ -22,7 +23,12 @@ public struct DownloadSweeper: Service {
                 return  // cancelled or shutting down
             }
             if Task.isCancelled || Task.isShuttingDownGracefully { return }
-            store.sweep(now: Date())
+            await sweep()
         }
+    }
+
+    private func sweep() async {
+        let store = self.store
+        _ = try? await BlockingIO.run { store.sweep(now: Date()) }
     }
 }

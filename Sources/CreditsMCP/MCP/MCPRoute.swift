@@ -7,11 +7,13 @@ import NIOCore
 
 /// Bridges `/mcp` (POST, GET, DELETE) between Hummingbird and the SDK's Streamable HTTP transport.
 /// In JWT mode the bearer token is verified here, before the transport, so a bad one is a plain
-/// HTTP 401 with `WWW-Authenticate: Bearer`; the verified identity travels on internal headers
-/// that are stripped from every inbound request first.
+/// HTTP 401 with `WWW-Authenticate: Bearer`; the verified identity travels to the tool handlers on
+/// an internal header (`VerifiedIdentity`) after every inbound header of that prefix is stripped.
+/// Each session belongs to the caller that initialized it: anyone else gets the unknown-session 404.
 struct MCPRoute: Sendable {
     let sessions: MCPSessionStore
     let verifier: TAISTokenVerifier?
+    let resolver: CallerResolver
     let logger: Logger
     static let maximumBodyBytes = 4 * 1024 * 1024
 
@@ -21,9 +23,10 @@ struct MCPRoute: Sendable {
         var headers: [String: String] = [:]
         for field in request.headers {
             let name = field.name.canonicalName
-            if name.hasPrefix("x-credits-mcp-verified-") { continue }
+            if name.hasPrefix(VerifiedIdentity.internalHeaderPrefix) { continue }
             headers[name] = headers[name].map { "\($0), \(field.value)" } ?? field.value
         }
+        let owner: SessionOwner
         if let verifier {
             guard let authorization = headers["authorization"], authorization.lowercased().hasPrefix("bearer "),
                   case let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces), !token.isEmpty
@@ -39,9 +42,10 @@ struct MCPRoute: Sendable {
             if let forwarded = headers["x-tenant-id"]?.trimmingCharacters(in: .whitespaces), !forwarded.isEmpty, forwarded != identity.tenant {
                 return Self.plainError(status: .forbidden, "X-Tenant-Id does not match the token's tenant")
             }
-            headers[CallerResolver.verifiedTenantHeader] = identity.tenant
-            headers[CallerResolver.verifiedGroupsHeader] = identity.groups.joined(separator: ",")
-            headers[CallerResolver.verifiedUserHeader] = identity.user
+            headers[VerifiedIdentity.header] = VerifiedIdentity(tenant: identity.tenant, user: identity.user, groups: identity.groups).headerValue
+            owner = SessionOwner(tenant: identity.tenant, user: identity.user)
+        } else {
+            owner = SessionOwner(tenant: resolver.headersModeTenant { headers[$0.lowercased()] }, user: nil)
         }
         var body: Data?
         if request.method == .post {
@@ -51,18 +55,19 @@ struct MCPRoute: Sendable {
         let mcpRequest = MCP.HTTPRequest(method: request.method.rawValue, headers: headers, body: body, path: request.uri.path)
         let sessionID = mcpRequest.header(HTTPHeaderName.sessionID)
         let response: MCP.HTTPResponse
-        if let sessionID, let transport = await sessions.lookup(sessionID) {
+        if let sessionID, let transport = await sessions.lookup(sessionID, owner: owner) {
             response = await transport.handleRequest(mcpRequest)
             if request.method == .delete, response.statusCode == 200 { await sessions.remove(sessionID) }
         } else if request.method == .post, sessionID == nil, let body,
                   (try? JSONDecoder().decode(MethodProbe.self, from: body))?.method == "initialize" {
             do {
-                let transport = try await sessions.create()
+                let transport = try await sessions.create(owner: owner)
                 response = await transport.handleRequest(mcpRequest)
             } catch {
-                response = .error(statusCode: 503, .internalError("cannot open an MCP session: \(error)"))
+                response = .error(statusCode: error.statusCode, .internalError(error.message))
             }
         } else if sessionID != nil {
+            // Unknown, expired and someone else's session: one answer, so a session id cannot be probed.
             response = .error(statusCode: 404, .invalidRequest("Not Found: session not found or expired; initialize again"))
         } else if request.method == .post {
             response = .error(statusCode: 400, .invalidRequest("Bad Request: missing Mcp-Session-Id header; send initialize first"))

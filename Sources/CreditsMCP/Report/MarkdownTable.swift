@@ -15,14 +15,34 @@ public enum MarkdownReport {
         emptyMessage: String,
         downloadURL: String
     ) -> String {
+        let shown = min(table.rows.count, max(0, previewLimit))
+        return render(
+            columns: table.columns, preview: table.rows.prefix(shown), totalRows: table.rows.count, previewLimit: previewLimit,
+            summary: summary, emptyMessage: emptyMessage, downloadURL: downloadURL)
+    }
+
+    /// The same answer from only the first rows of a result and its row count, for results that are
+    /// streamed to the Excel file and never held whole.
+    /// - Parameters:
+    ///   - preview: the result's first rows (more than `previewLimit` are not shown).
+    ///   - totalRows: how many rows the full result has.
+    public static func render(
+        columns: [ReportColumn],
+        preview: some Collection<[ReportCell]>,
+        totalRows: Int,
+        previewLimit: Int,
+        summary: String? = nil,
+        emptyMessage: String,
+        downloadURL: String
+    ) -> String {
         var out = ""
-        if table.rows.isEmpty {
+        if totalRows <= 0 {
             out += escape(emptyMessage) + "\n\n"
         } else {
-            let shown = min(table.rows.count, max(0, previewLimit))
-            out += tableMarkdown(columns: table.columns, rows: table.rows.prefix(shown))
-            if shown < table.rows.count {
-                out += "\n" + truncationNote(shown: shown, total: table.rows.count) + "\n"
+            let shown = min(preview.count, max(0, previewLimit), totalRows)
+            out += tableMarkdown(columns: columns, rows: preview.prefix(shown))
+            if shown < totalRows {
+                out += "\n" + truncationNote(shown: shown, total: totalRows) + "\n"
             }
             out += "\n"
         }
@@ -40,7 +60,7 @@ public enum MarkdownReport {
     }
 
     /// The header, alignment row and rows, each line ending in a newline.
-    static func tableMarkdown(columns: [ReportColumn], rows: ArraySlice<[ReportCell]>) -> String {
+    static func tableMarkdown(columns: [ReportColumn], rows: some Sequence<[ReportCell]>) -> String {
         var out = "|"
         for column in columns { out += " " + escape(column.name) + " |" }
         out += "\n|"

@@ -1,25 +1,17 @@
 import Foundation
-import ZIPFoundation
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 public struct XLSXWriterError: Error, Sendable, CustomStringConvertible {
     public var description: String
 }
 
-/// Writes a `ReportTable` as an Office Open XML workbook (.xlsx) with one sheet: a bold, frozen
-/// header row with an autofilter, numbers as numeric cells (credits with format `0.00`),
-/// date-times as date-time cells (`yyyy-mm-dd hh:mm:ss`, UTC) and text as inline strings.
+/// Writes a `ReportTable` as an Office Open XML workbook (.xlsx): a bold, frozen header row with an
+/// autofilter, numbers as numeric cells (credits with format `0.00`), date-times as date-time cells
+/// (`yyyy-mm-dd hh:mm:ss`, UTC) and text as inline strings. Rows beyond one sheet's capacity continue
+/// on further sheets (`XLSXStreamWriter`, which does the writing and also takes rows as they arrive).
 ///
-/// The XML is built straight into byte buffers and deflated with ZIPFoundation; the archive is
-/// written to a temporary name in the destination directory and renamed into place, so a
-/// reader never sees a partial file.
+/// The XML is built straight into byte buffers and deflated into the ZIP as it goes; the archive is
+/// written to a temporary name in the destination directory and renamed into place, so a reader
+/// never sees a partial file. The call blocks: async callers run it off the cooperative pool.
 public enum XLSXWriter {
     /// Style indices in `xl/styles.xml` (`cellXfs`).
     enum Style {
@@ -32,50 +24,22 @@ public enum XLSXWriter {
     static let maxCellCharacters = 32767
 
     public static func write(_ table: ReportTable, to url: URL) throws {
-        let sheetName = sheetName(for: table.title)
-        let parts: [(String, [UInt8])] = [
-            ("[Content_Types].xml", bytes(contentTypesXML)),
-            ("_rels/.rels", bytes(rootRelsXML)),
-            ("xl/workbook.xml", workbookXML(sheetName: sheetName, columnCount: table.columns.count, rowCount: table.rows.count)),
-            ("xl/_rels/workbook.xml.rels", bytes(workbookRelsXML)),
-            ("xl/styles.xml", bytes(stylesXML)),
-            ("xl/worksheets/sheet1.xml", sheetXML(table)),
-        ]
-
-        let directory = url.deletingLastPathComponent()
-        let tempURL = directory.appendingPathComponent(".\(url.lastPathComponent).\(UInt64.random(in: 0...UInt64.max)).tmp")
-        do {
-            try writeArchive(parts, to: tempURL)
-            let status = tempURL.withUnsafeFileSystemRepresentation { from in
-                url.withUnsafeFileSystemRepresentation { to -> Int32 in
-                    guard let from, let to else { return -1 }
-                    return rename(from, to)
-                }
-            }
-            guard status == 0 else {
-                throw XLSXWriterError(description: "cannot move the workbook to \(url.path): errno \(errno)")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: tempURL)
-            throw error
-        }
+        try write(table, to: url, rowsPerSheet: XLSXStreamWriter.maximumRowsPerSheet)
     }
 
-    private static func writeArchive(_ parts: [(String, [UInt8])], to url: URL) throws {
-        let archive = try Archive(url: url, accessMode: .create)
-        let modified = Date()
-        for (path, content) in parts {
-            try content.withUnsafeBytes { raw in
-                try archive.addEntry(
-                    with: path, type: .file, uncompressedSize: Int64(raw.count), modificationDate: modified,
-                    compressionMethod: .deflate, bufferSize: 1 << 18
-                ) { position, size in
-                    let start = Int(position)
-                    guard let base = raw.baseAddress, size > 0 else { return Data() }
-                    return Data(bytes: base + start, count: size)
-                }
-            }
+    /// With widths measured on every row and `<dimension>` on every sheet, since all rows are known.
+    @discardableResult
+    static func write(_ table: ReportTable, to url: URL, rowsPerSheet: Int) throws -> XLSXStreamWriter.Summary {
+        let writer = try XLSXStreamWriter(
+            destination: url, title: table.title, columns: table.columns, rowsPerSheet: rowsPerSheet,
+            columnWidths: columnWidths(columns: table.columns, rows: table.rows), knownRowCount: table.rows.count)
+        do {
+            try writer.append(table.rows)
+        } catch {
+            writer.abandon()
+            throw error
         }
+        return try writer.finish()
     }
 
     // MARK: - Sheet name
@@ -103,39 +67,60 @@ public enum XLSXWriter {
         return name
     }
 
+    /// The name of sheet `number` (1-based) of a workbook whose first sheet is `base`: `base` itself,
+    /// then `<base> 2`, `<base> 3`, …, with `base` shortened so the name stays within 31 characters.
+    static func sheetName(base: String, number: Int) -> String {
+        guard number > 1 else { return base }
+        let suffix = " \(number)"
+        var kept = String.UnicodeScalarView()
+        var used = 0
+        for scalar in base.unicodeScalars {
+            let width = scalar.utf16.count
+            if used + width > 31 - suffix.utf16.count { break }
+            used += width
+            kept.append(scalar)
+        }
+        var name = String(kept)
+        while let last = name.last, last == "'" || last == " " { name.removeLast() }
+        return name + suffix
+    }
+
     // MARK: - Sheet XML
 
+    /// Everything before the first data row: root element, optional `<dimension>`, frozen header pane,
+    /// column widths, and the header row itself.
+    ///
     /// Cells carry no `r` reference (it is optional and readers place cells in order; every
     /// column of a row is written, so positions are exact). Omitting it halves the compressed
     /// size and speeds up deflate, which dominates the writing time.
-    static func sheetXML(_ table: ReportTable) -> [UInt8] {
-        let columns = table.columns
+    static func appendSheetStart(columns: [ReportColumn], widths: [Int], selected: Bool, dimensionRows: Int?, to buffer: inout XMLBuffer) {
         let columnCount = columns.count
-        let letters = (0..<max(columnCount, 1)).map { columnLetters($0) }
-        var buffer = XMLBuffer(capacity: 256 + table.rows.count * (16 + columnCount * 48))
         buffer.append("""
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n\
             <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
             xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
             """)
-        let lastRow = table.rows.count + 1
-        buffer.append("<dimension ref=\"")
-        if columnCount == 0 {
-            buffer.append("A1")
-        } else {
-            buffer.append("A1:")
-            buffer.append(bytes: letters[columnCount - 1])
-            buffer.append(int: lastRow)
+        if let dimensionRows {
+            buffer.append("<dimension ref=\"")
+            if columnCount == 0 {
+                buffer.append("A1")
+            } else {
+                buffer.append("A1:")
+                buffer.append(bytes: columnLetters(columnCount - 1))
+                buffer.append(int: dimensionRows + 1)
+            }
+            buffer.append("\"/>")
         }
+        buffer.append(selected ? "<sheetViews><sheetView tabSelected=\"1\" workbookViewId=\"0\">" : "<sheetViews><sheetView workbookViewId=\"0\">")
         buffer.append("""
-            "/><sheetViews><sheetView tabSelected="1" workbookViewId="0">\
             <pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>\
             <selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>\
             <sheetFormatPr defaultRowHeight="15"/>
             """)
         if columnCount > 0 {
             buffer.append("<cols>")
-            for (index, width) in columnWidths(table).enumerated() {
+            for index in 0..<columnCount {
+                let width = index < widths.count ? widths[index] : 12
                 buffer.append("<col min=\"")
                 buffer.append(int: index + 1)
                 buffer.append("\" max=\"")
@@ -153,46 +138,50 @@ public enum XLSXWriter {
             buffer.append("</is></c>")
         }
         buffer.append("</row>")
-        var rowNumber = 1
-        for row in table.rows {
-            rowNumber += 1
-            buffer.append("<row r=\"")
-            buffer.append(int: rowNumber)
-            buffer.append("\">")
-            for index in 0..<min(row.count, columnCount) {
-                switch row[index] {
-                case .text(let text):
-                    buffer.append("<c t=\"inlineStr\"><is>")
-                    buffer.appendTextElement(text)
-                    buffer.append("</is></c>")
-                case .number(let value):
-                    if value.isFinite {
-                        buffer.append(columns[index].kind == .credits ? "<c s=\"2\"><v>" : "<c><v>")
-                        buffer.append(double: value)
-                        buffer.append("</v></c>")
-                    } else {
-                        // Excel has no NaN or infinity; keep the value visible as text.
-                        buffer.append("<c t=\"inlineStr\"><is>")
-                        buffer.appendTextElement(value.description)
-                        buffer.append("</is></c>")
-                    }
-                case .dateTime(let seconds):
-                    buffer.append("<c s=\"3\"><v>")
-                    buffer.append(double: excelSerial(unixSeconds: seconds))
+    }
+
+    /// One data row; `number` is its 1-based row number in the sheet (the header is row 1).
+    @inline(__always)
+    static func appendRow(_ row: [ReportCell], number: Int, columns: [ReportColumn], to buffer: inout XMLBuffer) {
+        buffer.append("<row r=\"")
+        buffer.append(int: number)
+        buffer.append("\">")
+        for index in 0..<min(row.count, columns.count) {
+            switch row[index] {
+            case .text(let text):
+                buffer.append("<c t=\"inlineStr\"><is>")
+                buffer.appendTextElement(text)
+                buffer.append("</is></c>")
+            case .number(let value):
+                if value.isFinite {
+                    buffer.append(columns[index].kind == .credits ? "<c s=\"2\"><v>" : "<c><v>")
+                    buffer.append(double: value)
                     buffer.append("</v></c>")
+                } else {
+                    // Excel has no NaN or infinity; keep the value visible as text.
+                    buffer.append("<c t=\"inlineStr\"><is>")
+                    buffer.appendTextElement(value.description)
+                    buffer.append("</is></c>")
                 }
+            case .dateTime(let seconds):
+                buffer.append("<c s=\"3\"><v>")
+                buffer.append(double: excelSerial(unixSeconds: seconds))
+                buffer.append("</v></c>")
             }
-            buffer.append("</row>")
         }
+        buffer.append("</row>")
+    }
+
+    /// Closes `sheetData`; the autofilter covers the header and the sheet's `rows` data rows.
+    static func appendSheetEnd(columnCount: Int, rows: Int, to buffer: inout XMLBuffer) {
         buffer.append("</sheetData>")
         if columnCount > 0 {
             buffer.append("<autoFilter ref=\"A1:")
-            buffer.append(bytes: letters[columnCount - 1])
-            buffer.append(int: lastRow)
+            buffer.append(bytes: columnLetters(columnCount - 1))
+            buffer.append(int: rows + 1)
             buffer.append("\"/>")
         }
         buffer.append("<pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" bottom=\"0.75\" header=\"0.3\" footer=\"0.3\"/></worksheet>")
-        return buffer.bytes
     }
 
     /// Days since 1899-12-30 (Excel's 1900 date system), UTC.
@@ -214,9 +203,9 @@ public enum XLSXWriter {
     }
 
     /// Column widths in characters from the longest content, between 8 and 60.
-    static func columnWidths(_ table: ReportTable) -> [Int] {
-        var widths = table.columns.map { $0.name.count + 3 }  // room for the filter button
-        for row in table.rows {
+    static func columnWidths(columns: [ReportColumn], rows: [[ReportCell]]) -> [Int] {
+        var widths = columns.map { $0.name.count + 3 }  // room for the filter button
+        for row in rows {
             for index in 0..<min(row.count, widths.count) {
                 let length: Int
                 switch row[index] {
@@ -244,26 +233,84 @@ public enum XLSXWriter {
 
     // MARK: - Fixed parts
 
-    static func workbookXML(sheetName: String, columnCount: Int, rowCount: Int) -> [UInt8] {
+    /// The sheet list and each sheet's autofilter range (`_xlnm._FilterDatabase`, local to its sheet).
+    static func workbookXML(sheetNames: [String], columnCount: Int, sheetRows: [Int]) -> [UInt8] {
         var buffer = XMLBuffer(capacity: 1024)
         buffer.append("""
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n\
             <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
             xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
-            <bookViews><workbookView/></bookViews><sheets><sheet name="
+            <bookViews><workbookView/></bookViews><sheets>
             """)
-        buffer.appendEscaped(sheetName)
-        buffer.append("\" sheetId=\"1\" r:id=\"rId1\"/></sheets>")
-        if columnCount > 0 {
-            buffer.append("<definedNames><definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"0\" hidden=\"1\">'")
-            buffer.appendEscaped(sheetName.replacingOccurrences(of: "'", with: "''"))
-            buffer.append("'!$A$1:$")
-            buffer.append(bytes: columnLetters(columnCount - 1))
-            buffer.append("$")
-            buffer.append(int: rowCount + 1)
-            buffer.append("</definedName></definedNames>")
+        for (index, name) in sheetNames.enumerated() {
+            buffer.append("<sheet name=\"")
+            buffer.appendEscaped(name)
+            buffer.append("\" sheetId=\"")
+            buffer.append(int: index + 1)
+            buffer.append("\" r:id=\"rId")
+            buffer.append(int: index + 1)
+            buffer.append("\"/>")
+        }
+        buffer.append("</sheets>")
+        if columnCount > 0, !sheetNames.isEmpty {
+            buffer.append("<definedNames>")
+            for (index, name) in sheetNames.enumerated() {
+                buffer.append("<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"")
+                buffer.append(int: index)
+                buffer.append("\" hidden=\"1\">'")
+                buffer.appendEscaped(name.replacingOccurrences(of: "'", with: "''"))
+                buffer.append("'!$A$1:$")
+                buffer.append(bytes: columnLetters(columnCount - 1))
+                buffer.append("$")
+                buffer.append(int: (index < sheetRows.count ? sheetRows[index] : 0) + 1)
+                buffer.append("</definedName>")
+            }
+            buffer.append("</definedNames>")
         }
         buffer.append("</workbook>")
+        return buffer.bytes
+    }
+
+    /// `rId1`…`rId<n>` are the sheets, `rId<n+1>` the styles.
+    static func workbookRelsXML(sheetCount: Int) -> [UInt8] {
+        var buffer = XMLBuffer(capacity: 512 + sheetCount * 160)
+        buffer.append("""
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+            """)
+        for index in 1...max(sheetCount, 1) {
+            buffer.append("<Relationship Id=\"rId")
+            buffer.append(int: index)
+            buffer.append("\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet")
+            buffer.append(int: index)
+            buffer.append(".xml\"/>")
+        }
+        buffer.append("<Relationship Id=\"rId")
+        buffer.append(int: max(sheetCount, 1) + 1)
+        buffer.append("\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles\" Target=\"styles.xml\"/></Relationships>")
+        return buffer.bytes
+    }
+
+    static func contentTypesXML(sheetCount: Int) -> [UInt8] {
+        var buffer = XMLBuffer(capacity: 1024 + sheetCount * 160)
+        buffer.append("""
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
+            <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
+            <Default Extension="xml" ContentType="application/xml"/>\
+            <Override PartName="/xl/workbook.xml" \
+            ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
+            """)
+        for index in 1...max(sheetCount, 1) {
+            buffer.append("<Override PartName=\"/xl/worksheets/sheet")
+            buffer.append(int: index)
+            buffer.append(".xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>")
+        }
+        buffer.append("""
+            <Override PartName="/xl/styles.xml" \
+            ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\
+            </Types>
+            """)
         return buffer.bytes
     }
 
@@ -271,38 +318,12 @@ public enum XLSXWriter {
         text.withUTF8Buffer { Array($0) }
     }
 
-    static let contentTypesXML: StaticString = """
-        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-        <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
-        <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
-        <Default Extension="xml" ContentType="application/xml"/>\
-        <Override PartName="/xl/workbook.xml" \
-        ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\
-        <Override PartName="/xl/worksheets/sheet1.xml" \
-        ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\
-        <Override PartName="/xl/styles.xml" \
-        ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\
-        </Types>
-        """
-
     static let rootRelsXML: StaticString = """
         <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
         <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
         <Relationship Id="rId1" \
         Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" \
         Target="xl/workbook.xml"/>\
-        </Relationships>
-        """
-
-    static let workbookRelsXML: StaticString = """
-        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-        <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
-        <Relationship Id="rId1" \
-        Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" \
-        Target="worksheets/sheet1.xml"/>\
-        <Relationship Id="rId2" \
-        Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" \
-        Target="styles.xml"/>\
         </Relationships>
         """
 

@@ -12,6 +12,7 @@ public struct CreditsMCPApp: Sendable {
     public let downloads: DownloadStore
     let linkBase: DownloadLinkBase
     let sessions: MCPSessionStore
+    let resolver: CallerResolver
     let verifier: TAISTokenVerifier?
     let logger: Logger
 
@@ -31,9 +32,17 @@ public struct CreditsMCPApp: Sendable {
         let overrides = configuration.authMode == .headers ? configuration.activeDevOverrides : (tenant: nil, groups: nil)
         let resolver = CallerResolver(mode: configuration.authMode, devTenant: overrides.tenant, devGroups: overrides.groups)
         let factory = CreditsServerFactory(runner: runner, resolver: resolver, logger: logger)
-        sessions = MCPSessionStore(logger: logger) { await factory.makeServer() }
+        self.resolver = resolver
+        sessions = MCPSessionStore(
+            maximumSessions: configuration.maximumSessions, maximumSessionsPerTenant: configuration.maximumSessionsPerTenant, logger: logger
+        ) { await factory.makeServer() }
         verifier = configuration.authMode == .jwt
-            ? configuration.jwksURL.map { TAISTokenVerifier(jwksURL: $0, issuer: configuration.jwtIssuer, audience: configuration.jwtAudience, logger: logger) }
+            ? configuration.jwksURL.map {
+                TAISTokenVerifier(
+                    jwksURL: $0, issuer: configuration.jwtIssuer, audience: configuration.jwtAudience,
+                    leeway: TimeInterval(configuration.jwtLeewaySeconds), logger: logger
+                )
+            }
             : nil
     }
 
@@ -44,13 +53,13 @@ public struct CreditsMCPApp: Sendable {
         router.add(middleware: RequestLogMiddleware(secretPathPrefixes: ["/download/"]))
         var routes = RouteTable(router: router)
         routes.addHealthRoute()
-        let mcp = MCPRoute(sessions: sessions, verifier: verifier, logger: logger)
+        let mcp = MCPRoute(sessions: sessions, verifier: verifier, resolver: resolver, logger: logger)
         for method in [HTTPRequest.Method.post, .get, .delete] {
             routes.on("/mcp", method) { request, context in try await mcp.handle(request, context) }
         }
         let downloads = self.downloads
         routes.get("/download/:token") { _, context in
-            try DownloadRoute.serve(token: context.parameters.get("token") ?? "", from: downloads)
+            try await DownloadRoute.serve(token: context.parameters.get("token") ?? "", from: downloads)
         }
         routes.addMethodNotAllowedRoutes()
         return router

@@ -20,24 +20,17 @@ enum CreditReports {
         return ReportTable(title: CreditTool.usageSummary.rawValue, columns: CreditTool.usageSummary.columns, rows: body)
     }
 
-    /// Newest first. Events whose credits are not a number are left out, as the meter leaves them out of totals.
-    static func events(_ events: [OpenMeterClient.CreditEvent]) -> (table: ReportTable, skipped: Int) {
-        var skipped = 0
-        var body: [[ReportCell]] = []
-        body.reserveCapacity(events.count)
-        for event in events.sorted(by: { $0.time > $1.time }) {
-            guard let credits = number(event.data["credits"]) else {
-                skipped += 1
-                continue
-            }
-            var row: [ReportCell] = [.dateTime(event.time)]
-            for key in ["user", "module", "product", "tenant"] {
-                row.append(.text(text(event.data[key])))
-            }
-            row.append(.number(credits))
-            body.append(row)
+    /// One event as a row of the events table; nil when its credits are not a number (the meter
+    /// leaves such events out of totals, so the table does too).
+    static func eventRow(_ event: OpenMeterClient.CreditEvent) -> [ReportCell]? {
+        guard let credits = number(event.data["credits"]) else { return nil }
+        var row: [ReportCell] = [.dateTime(event.time)]
+        row.reserveCapacity(6)
+        for key in ["user", "module", "product", "tenant"] {
+            row.append(.text(text(event.data[key])))
         }
-        return (ReportTable(title: CreditTool.events.rawValue, columns: CreditTool.events.columns, rows: body), skipped)
+        row.append(.number(credits))
+        return row
     }
 
     static func number(_ value: JSONValue?) -> Double? {
@@ -63,5 +56,64 @@ enum CreditReports {
             if case .number(let n) = row[index] { return sum + n }
             return sum
         }
+    }
+}
+
+/// The events tool's answer, built as OpenMeter's pages arrive: the preview rows, the row and skipped
+/// counts and the credits total. Every row is handed on (to the Excel file) and only the preview is kept,
+/// so memory does not grow with the range.
+///
+/// OpenMeter lists events newest first (`OpenMeterClient.forEachEventPage`), so the rows arrive in the
+/// answer's order. The preview holds the `previewLimit` newest rows even if a server broke that order
+/// (ties keep arrival order, as a stable sort would); `outOfOrder` counts such events for the log.
+/// The total adds the credits in arrival order, which is the order the table lists them in.
+struct EventReportBuilder {
+    let previewLimit: Int
+    private(set) var preview: [[ReportCell]] = []
+    private(set) var rows = 0
+    private(set) var skipped = 0
+    private(set) var total = 0.0
+    private(set) var outOfOrder = 0
+    private var lastTime = Int64.max
+
+    init(previewLimit: Int) {
+        self.previewLimit = max(0, previewLimit)
+    }
+
+    /// Adds one page; returns its rows, in order, for the file.
+    mutating func add(_ events: [OpenMeterClient.CreditEvent]) -> [[ReportCell]] {
+        var pageRows: [[ReportCell]] = []
+        pageRows.reserveCapacity(events.count)
+        for event in events {
+            guard let row = CreditReports.eventRow(event) else {
+                skipped += 1
+                continue
+            }
+            if event.time > lastTime { outOfOrder += 1 }
+            lastTime = event.time
+            rows += 1
+            if case .number(let credits) = row[row.count - 1] { total += credits }
+            keepInPreview(row, time: event.time)
+            pageRows.append(row)
+        }
+        return pageRows
+    }
+
+    private mutating func keepInPreview(_ row: [ReportCell], time: Int64) {
+        guard previewLimit > 0 else { return }
+        if preview.count == previewLimit {
+            // Full: only a strictly newer row gets in (on a tie the row that came first stays, as in a stable sort).
+            guard let oldest = preview.last, time > Self.time(oldest) else { return }
+        }
+        // After every kept row at least as new; in order, that is the end (an append).
+        var index = preview.count
+        while index > 0, Self.time(preview[index - 1]) < time { index -= 1 }
+        preview.insert(row, at: index)
+        if preview.count > previewLimit { preview.removeLast() }
+    }
+
+    private static func time(_ row: [ReportCell]) -> Int64 {
+        if case .dateTime(let seconds) = row.first { return seconds }
+        return .min
     }
 }

@@ -5,6 +5,12 @@ import WireFormats
 
 /// Runs one tool call for an already-resolved caller: validates arguments, reads OpenMeter,
 /// writes the Excel file, renders the markdown answer, logs who asked what.
+///
+/// The events tool streams: each page from OpenMeter goes straight into the Excel file and only the
+/// preview rows and running counts stay in memory, so a range of any size (up to
+/// `OpenMeterClient.maximumEvents`) takes the same memory. Writing the file runs on `BlockingIO`.
+///
+/// Error texts shown to the caller never carry OpenMeter's address or a raw Swift error; the log line does.
 public struct CreditToolRunner: Sendable {
     let client: OpenMeterClient
     let downloads: DownloadStore
@@ -13,6 +19,14 @@ public struct CreditToolRunner: Sendable {
     let linkBase: DownloadLinkBase
     let previewRowLimit: Int
     let logger: Logger
+    /// Where the events tool reads its pages (the OpenMeter client; tests substitute one).
+    var eventSource: any CreditEventSource
+    /// Data rows per Excel sheet before the next sheet starts (Excel's limit; tests lower it).
+    var rowsPerSheet = XLSXStreamWriter.maximumRowsPerSheet
+    /// The most events the events tool reads.
+    var maximumEvents = OpenMeterClient.maximumEvents
+    /// Wraps the events tool's workbook writer (tests wrap it to watch the rows handed over).
+    var makeRowSink: @Sendable (XLSXStreamWriter) -> any ReportRowSink = { WorkbookRowSink(writer: $0) }
 
     public init(
         client: OpenMeterClient, downloads: DownloadStore, configuration: CreditsMCPConfiguration,
@@ -25,6 +39,7 @@ public struct CreditToolRunner: Sendable {
         self.linkBase = linkBase ?? DownloadLinkBase(configuration: configuration)
         previewRowLimit = configuration.previewRowLimit
         self.logger = logger
+        eventSource = client
     }
 
     /// A tool's answer: markdown text, `isError` for anything the caller must fix or retry.
@@ -32,6 +47,16 @@ public struct CreditToolRunner: Sendable {
         public var text: String
         public var isError: Bool
         public var rows: Int
+    }
+
+    /// What the answer is rendered from: the first rows, the counts, the notes, and the written file.
+    struct Report {
+        var columns: [ReportColumn]
+        var preview: [[ReportCell]]
+        var rows: Int
+        var total: Double
+        var notes: [String] = []
+        var download: Download
     }
 
     public func run(_ tool: CreditTool, arguments: [String: Value], caller: Caller, now: Date = Date()) async -> Answer {
@@ -42,61 +67,123 @@ public struct CreditToolRunner: Sendable {
             range = try DateRange.parse(from: try Self.string(arguments, "from"), to: try Self.string(arguments, "to"), now: now)
         } catch let error as DateRangeError {
             return log(tool, caller, nil, Answer(text: error.message, isError: true, rows: 0), started)
+        } catch let error as ToolArgumentError {
+            return log(tool, caller, nil, Answer(text: error.description, isError: true, rows: 0), started)
         } catch {
-            return log(tool, caller, nil, Answer(text: "\(error)", isError: true, rows: 0), started)
+            let text = "The arguments could not be read. Accepted parameters: from, to (ISO 8601, e.g. \"2026-01-15\" or \"2026-01-15T10:00:00Z\")."
+            return log(tool, caller, nil, Answer(text: text, isError: true, rows: 0), started, failure: "\(error)")
         }
         do {
-            let (table, note) = try await table(for: tool, caller: caller, range: range)
             let fileName = DownloadStore.fileName(report: tool.fileStem, tenant: caller.tenant, from: range.from, to: range.to)
-            let download = try downloads.store(tenant: caller.tenant, fileName: fileName) { url in
-                try XLSXWriter.write(table, to: url)
+            let report = switch tool {
+            case .usageByTenant, .usageSummary: try await tableReport(tool, caller: caller, range: range, fileName: fileName)
+            case .events: try await eventsReport(caller: caller, range: range, fileName: fileName)
             }
-            let url = "\(linkBase.url)/download/\(download.token)"
-            let text = render(tool, table: table, note: note, caller: caller, range: range, url: url)
-            return log(tool, caller, range, Answer(text: text, isError: false, rows: table.rows.count), started)
+            let url = "\(linkBase.url)/download/\(report.download.token)"
+            let text = render(tool, report: report, caller: caller, range: range, url: url)
+            return log(tool, caller, range, Answer(text: text, isError: false, rows: report.rows), started)
         } catch let error as OpenMeterError {
             let text = "Could not read AI-credit usage: \(error.message)."
-            return log(tool, caller, range, Answer(text: text, isError: true, rows: 0), started, failure: error.message)
+            return log(tool, caller, range, Answer(text: text, isError: true, rows: 0), started, failure: error.logDescription)
         } catch {
             logger.error("tool failed", metadata: ["tool": "\(tool.rawValue)", "error": "\(error)"])
-            return log(tool, caller, range, Answer(text: "Could not prepare the report: \(error)", isError: true, rows: 0), started, failure: "\(error)")
+            let text = "Could not prepare the report because of an internal error. Please try again; if it keeps failing, ask your administrator to check credits-mcp's log."
+            return log(tool, caller, range, Answer(text: text, isError: true, rows: 0), started, failure: "\(error)")
         }
     }
 
-    private func table(for tool: CreditTool, caller: Caller, range: DateRange) async throws -> (ReportTable, String?) {
+    /// Totals and the summary: a small table from the meter query, written to the file in one go.
+    private func tableReport(_ tool: CreditTool, caller: Caller, range: DateRange, fileName: String) async throws -> Report {
+        let table: ReportTable
         switch tool {
         case .usageByTenant:
             let rows = try await client.queryMeter(slug: meterSlug, subject: caller.tenant, from: range.fromRFC3339, to: range.toRFC3339, groupBy: [])
-            return (CreditReports.byTenant(tenant: caller.tenant, rows: rows), nil)
-        case .usageSummary:
+            table = CreditReports.byTenant(tenant: caller.tenant, rows: rows)
+        default:
             let rows = try await client.queryMeter(
                 slug: meterSlug, subject: caller.tenant, from: range.fromRFC3339, to: range.toRFC3339,
                 groupBy: ["user", "module", "product", "tenant", "skill"]
             )
-            return (CreditReports.summary(rows: rows), nil)
-        case .events:
-            let events = try await client.events(type: eventType, subject: caller.tenant, from: range.fromRFC3339, to: range.toRFC3339)
-            let (table, skipped) = CreditReports.events(events)
-            let note = skipped > 0 ? "\(skipped) event(s) without a numeric credits value are not listed (they count for nothing in the totals either)." : nil
-            return (table, note)
+            table = CreditReports.summary(rows: rows)
         }
+        let downloads = self.downloads
+        let reservation = downloads.reserve()
+        do {
+            try await BlockingIO.run { try XLSXWriter.write(table, to: reservation.fileURL) }
+        } catch {
+            _ = try? await BlockingIO.run { downloads.discard(reservation) }
+            throw error
+        }
+        let download = downloads.commit(reservation, tenant: caller.tenant, fileName: fileName)
+        return Report(
+            columns: table.columns, preview: Array(table.rows.prefix(max(0, previewRowLimit))), rows: table.rows.count,
+            total: CreditReports.total(table), download: download)
     }
 
-    private func render(_ tool: CreditTool, table: ReportTable, note: String?, caller: Caller, range: DateRange, url: String) -> String {
+    /// The events: OpenMeter's pages flow into the workbook as they arrive; only the preview is kept.
+    private func eventsReport(caller: Caller, range: DateRange, fileName: String) async throws -> Report {
+        let downloads = self.downloads
+        let reservation = downloads.reserve()
+        let columns = CreditTool.events.columns
+        let rowsPerSheet = self.rowsPerSheet
+        let sink: any ReportRowSink
+        do {
+            let writer = try await BlockingIO.run {
+                try XLSXStreamWriter(destination: reservation.fileURL, title: CreditTool.events.rawValue, columns: columns, rowsPerSheet: rowsPerSheet)
+            }
+            sink = makeRowSink(writer)
+        } catch {
+            _ = try? await BlockingIO.run { downloads.discard(reservation) }
+            throw error
+        }
+        var builder = EventReportBuilder(previewLimit: previewRowLimit)
+        let written: XLSXStreamWriter.Summary
+        do {
+            try await eventSource.forEachEventPage(
+                type: eventType, subject: caller.tenant, from: range.fromRFC3339, to: range.toRFC3339, maximumEvents: maximumEvents
+            ) { events in
+                let rows = builder.add(events)
+                if !rows.isEmpty { try await sink.append(rows) }
+            }
+            written = try await sink.finish()
+        } catch {
+            await sink.abandon()
+            _ = try? await BlockingIO.run { downloads.discard(reservation) }
+            throw error
+        }
+        if builder.outOfOrder > 0 {
+            logger.warning("OpenMeter listed events out of time order; the preview is newest first, the Excel file keeps OpenMeter's order", metadata: [
+                "tenant": "\(caller.tenant)", "events_out_of_order": "\(builder.outOfOrder)",
+            ])
+        }
+        let download = downloads.commit(reservation, tenant: caller.tenant, fileName: fileName)
+        var notes: [String] = []
+        if builder.skipped > 0 {
+            notes.append("\(builder.skipped) event(s) without a numeric credits value are not listed (they count for nothing in the totals either).")
+        }
+        if written.sheetNames.count > 1 {
+            let names = written.sheetNames.map { MarkdownReport.escape($0) }.joined(separator: ", ")
+            notes.append("The range has more events than one Excel sheet holds (\(rowsPerSheet) rows), so the Excel file has \(written.sheetNames.count) sheets: \(names).")
+        }
+        return Report(columns: columns, preview: builder.preview, rows: builder.rows, total: builder.total, notes: notes, download: download)
+    }
+
+    private func render(_ tool: CreditTool, report: Report, caller: Caller, range: DateRange, url: String) -> String {
         let tenant = MarkdownReport.escape(caller.tenant)
         let period = "\(range.fromRFC3339) to \(range.toRFC3339)"
         var heading = "**\(MarkdownReport.escape(tool.title))** for tenant \(tenant), \(period)"
-        if tool == .usageByTenant, let total = table.rows.first.map({ _ in CreditReports.total(table) }) {
-            heading += ": **\(CreditsFormat.credits(total)) credits**"
+        if tool == .usageByTenant, report.rows > 0 {
+            heading += ": **\(CreditsFormat.credits(report.total)) credits**"
         }
-        var summary: String?
-        if tool != .usageByTenant, !table.rows.isEmpty {
+        var parts: [String] = []
+        if tool != .usageByTenant, report.rows > 0 {
             let noun = tool == .events ? "events" : "rows"
-            summary = "**Total: \(CreditsFormat.credits(CreditReports.total(table))) credits** across \(table.rows.count) \(noun)."
+            parts.append("**Total: \(CreditsFormat.credits(report.total)) credits** across \(report.rows) \(noun).")
         }
-        if let note { summary = [summary, note].compactMap { $0 }.joined(separator: "\n\n") }
+        parts += report.notes
         let body = MarkdownReport.render(
-            table: table, previewLimit: previewRowLimit, summary: summary,
+            columns: report.columns, preview: report.preview, totalRows: report.rows, previewLimit: previewRowLimit,
+            summary: parts.isEmpty ? nil : parts.joined(separator: "\n\n"),
             emptyMessage: "No AI-credit usage for tenant \(caller.tenant) between \(range.fromRFC3339) and \(range.toRFC3339).",
             downloadURL: url
         )

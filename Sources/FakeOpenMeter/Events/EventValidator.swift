@@ -15,31 +15,52 @@ struct EventValidator {
         }
         let data = event.data.flatMap { try? JSONParser.parse(Array($0.utf8)) }
         var errors: [String] = []
-        for meter in meters {
-            guard meter.aggregation != .count, let property = meter.valueProperty else { continue }
-            if let error = Self.check(value: Self.lookup(property, in: data), property: property, aggregation: meter.aggregation) {
+        for meter in meters where meter.aggregation != .count {
+            if let error = Self.check(data: data, property: meter.valueProperty, aggregation: meter.aggregation) {
                 if !errors.contains(error) { errors.append(error) }
             }
         }
         return errors.isEmpty ? nil : errors.joined(separator: "\n")
     }
 
-    static func check(value: JSONValue?, property: String, aggregation: MeterAggregation) -> String? {
-        guard let value, !value.isNull else { return "invalid event: missing value property: \"\(property)\"" }
-        if aggregation == .uniqueCount {
-            if case .string = value { return nil }
-            return "invalid event: value property must be a string for unique count aggregation: \"\(property)\""
-        }
+    /// OpenMeter's `meter.ParseEvent` checks, in its order: data null or absent, then the value
+    /// property's presence, then a null value, then the aggregation's type rules.
+    static func check(data: JSONValue?, property: String?, aggregation: MeterAggregation) -> String? {
+        guard let data, !data.isNull else { return "invalid event: null and missing value property" }
+        guard let property else { return "invalid event: non count meter value property is missing" }
+        guard let value = lookup(property, in: data) else { return "invalid event: missing value property: \"\(property)\"" }
+        if value.isNull { return "invalid event: value cannot be null" }
+        // UNIQUE_COUNT takes any value, formatted as text.
+        if aggregation == .uniqueCount { return nil }
         switch value {
-        case .number: return nil
+        case .number:
+            return nil  // JSON numbers are finite
         case .string(let text):
-            guard let number = Double(text) else { return "invalid event: value cannot be parsed as float64: \"\(text)\"" }
+            guard let number = goParseFloat(text) else { return "invalid event: value cannot be parsed as float64: \(text)" }
             if number.isNaN { return "invalid event: value cannot be NaN" }
             if number.isInfinite { return "invalid event: value cannot be infinity" }
             return nil
-        default:
-            return "invalid event: value property cannot be parsed: \"\(property)\""
+        case .bool:
+            return "invalid event: unsupported value property type: bool"
+        case .object:
+            return "invalid event: unsupported value property type: map[string]interface {}"
+        case .array:
+            return "invalid event: unsupported value property type: []interface {}"
+        case .null:
+            return "invalid event: value cannot be null"
         }
+    }
+
+    /// Go's `strconv.ParseFloat(text, 64)`: like Swift's parser, except that a finite literal too large
+    /// for a double is an error in Go (ErrRange), while only `inf`/`infinity` spell infinity.
+    static func goParseFloat(_ text: String) -> Double? {
+        guard let number = Double(text) else { return nil }
+        if number.isInfinite {
+            var word = text.lowercased()
+            if word.hasPrefix("+") || word.hasPrefix("-") { word.removeFirst() }
+            guard word == "inf" || word == "infinity" else { return nil }
+        }
+        return number
     }
 
     /// Follows a meter path (`$.a.b`, `$.a[0]`) through parsed data.

@@ -7,7 +7,8 @@ public struct SeedPlan: Codable, Sendable, Equatable {
     public var events: Int
     public var days: Int
     public var seed: UInt64
-    /// Unix seconds the events end before; defaults to the next whole hour so a re-run within the hour matches.
+    /// Unix seconds the events end before; defaults to the last whole hour before now, so no event lies in the
+    /// future (a "this month" answer does not change while nothing happens) and a re-run within the hour matches.
     public var end: Int64
 
     public static let maximumEvents = 20_000_000
@@ -17,11 +18,12 @@ public struct SeedPlan: Codable, Sendable, Equatable {
         self.events = events
         self.days = days
         self.seed = seed
-        self.end = end ?? Self.nextWholeHour()
+        self.end = end ?? Self.lastWholeHour()
     }
 
-    public static func nextWholeHour(now: Date = Date()) -> Int64 {
-        (Int64(now.timeIntervalSince1970) / 3600 + 1) * 3600
+    public static func lastWholeHour(now: Date = Date()) -> Int64 {
+        let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
+        return (seconds - ((seconds % 3600) + 3600) % 3600)
     }
 
     /// A reason the plan cannot run, or nil.

@@ -8,7 +8,7 @@ public struct SeedSettings: Decodable, Sendable, Equatable {
     public var events: Int?
     public var days: Int?
     public var seed: UInt64?
-    /// RFC 3339 instant the events end before; absent: the next whole hour.
+    /// RFC 3339 instant the events end before; absent: the last whole hour before now.
     public var end: String?
 
     public init(tenants: Int? = nil, events: Int? = nil, days: Int? = nil, seed: UInt64? = nil, end: String? = nil) {

@@ -17,7 +17,7 @@ struct FakeOpenMeterRoutes {
 
     func register(in routes: inout RouteTable<BasicRequestContext>) {
         routes.post("/_fake/reset") { _, _ in
-            try app.reset()
+            try await offCooperativePool { try app.reset() }
             app.logger.info("reset: all events removed, meters re-seeded")
             return Response(status: .noContent)
         }
@@ -43,7 +43,9 @@ struct FakeOpenMeterRoutes {
             return try JSONResponse.make(SeedResult(inserted: inserted, plan: plan, tenants: plan.tenantIDs))
         }
         routes.get("/_fake/stats") { _, _ in
-            try JSONResponse.make(["events": try app.store.eventCount(), "meters": try app.store.meters().count])
+            let store = app.store
+            let counts = try await offCooperativePool { ["events": try store.eventCount(), "meters": try store.meters().count] }
+            return try JSONResponse.make(counts)
         }
     }
 

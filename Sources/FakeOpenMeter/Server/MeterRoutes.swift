@@ -9,7 +9,7 @@ struct MeterRoutes {
     let store: EventStore
 
     func register(in routes: inout RouteTable<BasicRequestContext>) {
-        routes.get("/api/v1/meters") { request, _ in try list(request) }
+        routes.get("/api/v1/meters") { request, _ in try await list(request) }
         routes.post("/api/v1/meters") { request, _ in try await create(request) }
         routes.get("/api/v1/meters/:meter") { _, context in
             try JSONResponse.make(try await Self.meter(context, store))
@@ -18,13 +18,15 @@ struct MeterRoutes {
         routes.delete("/api/v1/meters/:meter") { _, context in
             var meter = try await Self.meter(context, store)
             meter.deletedAt = RFC3339.format(seconds: Int64(Date().timeIntervalSince1970))
-            try store.replaceMeter(meter)
+            let deleted = meter
+            try await offCooperativePool { try store.replaceMeter(deleted) }
             return Response(status: .noContent)
         }
         routes.get("/api/v1/meters/:meter/subjects") { request, context in
             let meter = try await Self.meter(context, store)
             let query = QueryReader(request)
-            let subjects = try store.subjects(meter: meter, from: try query.date("from")?.seconds, to: try query.date("to")?.seconds)
+            let (from, to) = (try query.date("from")?.seconds, try query.date("to")?.seconds)
+            let subjects = try await offCooperativePool { try store.subjects(meter: meter, from: from, to: to) }
             return try JSONResponse.make(subjects)
         }
         routes.get("/api/v1/meters/:meter/group-by/:key/values") { request, context in
@@ -33,7 +35,8 @@ struct MeterRoutes {
             guard let path = meter.groupBy?[key] else { throw HTTPFailure.badRequest("invalid group by: \(key)") }
             let query = QueryReader(request)
             let from = try query.date("from")?.seconds ?? Int64(Date().timeIntervalSince1970) - 86400
-            let values = try store.groupByValues(meter: meter, path: path, from: from, to: try query.date("to")?.seconds)
+            let to = try query.date("to")?.seconds
+            let values = try await offCooperativePool { try store.groupByValues(meter: meter, path: path, from: from, to: to) }
             return try JSONResponse.make(values)
         }
     }
@@ -52,14 +55,14 @@ struct MeterRoutes {
         return meter
     }
 
-    func list(_ request: Request) throws -> Response {
+    func list(_ request: Request) async throws -> Response {
         let query = QueryReader(request)
         let page = try query.int("page", range: 1...Int.max) ?? 1
         let pageSize = try query.int("pageSize", range: 1...1000) ?? 100
         let includeDeleted = query.string("includeDeleted").map { $0.lowercased() == "true" } ?? false
         let descending = try query.enumeration("order", SortOrder.self) == .desc
         let orderBy = try query.enumeration("orderBy", MeterOrder.self) ?? .key
-        var meters = try store.meters(includeDeleted: includeDeleted)
+        var meters = try await offCooperativePool { try store.meters(includeDeleted: includeDeleted) }
         meters.sort { a, b in
             let (x, y) = descending ? (b, a) : (a, b)
             switch orderBy {
@@ -70,8 +73,15 @@ struct MeterRoutes {
             case .updatedAt: return x.updatedAt < y.updatedAt
             }
         }
-        let start = min((page - 1).multipliedReportingOverflow(by: pageSize).partialValue, meters.count)
-        return try JSONResponse.make(Array(meters[start..<min(start + pageSize, meters.count)]))
+        return try JSONResponse.make(Array(meters[Self.pageBounds(page: page, pageSize: pageSize, count: meters.count)]))
+    }
+
+    /// The slice of `count` items on a 1-based page. Request integers can be as large as `Int.max`, so the
+    /// offset saturates instead of wrapping: a page past the end is empty, never a negative index.
+    static func pageBounds(page: Int, pageSize: Int, count: Int) -> Range<Int> {
+        let (offset, overflow) = (max(page, 1) - 1).multipliedReportingOverflow(by: max(pageSize, 0))
+        let start = overflow ? count : min(offset, count)
+        return start..<(start + min(max(pageSize, 0), count - start))
     }
 
     func create(_ request: Request) async throws -> Response {
@@ -84,7 +94,7 @@ struct MeterRoutes {
         }
         let now = RFC3339.format(seconds: Int64(Date().timeIntervalSince1970))
         let meter = try MeterValidation.meter(from: create, id: ULID.make(), now: now)
-        guard try store.insertMeter(meter) else {
+        guard try await offCooperativePool({ try store.insertMeter(meter) }) else {
             throw HTTPFailure(.conflict, "meter with the same slug already exists")
         }
         return try JSONResponse.make(meter, status: .created)
@@ -113,7 +123,8 @@ struct MeterRoutes {
             meter.groupBy = groupBy
         }
         meter.updatedAt = RFC3339.format(seconds: Int64(Date().timeIntervalSince1970))
-        try store.replaceMeter(meter)
+        let updated = meter
+        try await offCooperativePool { try store.replaceMeter(updated) }
         return try JSONResponse.make(meter)
     }
 

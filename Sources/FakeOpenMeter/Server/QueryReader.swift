@@ -63,7 +63,12 @@ struct QueryReader {
 
     func int(_ name: String, range: ClosedRange<Int>) throws(HTTPFailure) -> Int? {
         guard let raw = string(name) else { return nil }
-        guard let value = Int(raw) else { throw Self.invalid(name, "value \(raw): an invalid integer: invalid syntax") }
+        guard let value = Int(raw) else {
+            // Go's strconv tells a well-formed number that does not fit 64 bits from one that is not a number.
+            let digits = raw.hasPrefix("-") || raw.hasPrefix("+") ? raw.dropFirst() : Substring(raw)
+            let outOfRange = !digits.isEmpty && digits.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
+            throw Self.invalid(name, "value \(raw): an invalid integer: \(outOfRange ? "value out of range" : "invalid syntax")")
+        }
         if value < range.lowerBound { throw Self.invalid(name, "number must be at least \(range.lowerBound)") }
         if value > range.upperBound { throw Self.invalid(name, "number must be at most \(range.upperBound)") }
         return value

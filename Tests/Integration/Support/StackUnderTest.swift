@@ -93,6 +93,7 @@ final class StackUnderTest: Sendable {
         "CREDITS_MCP_ENV": "", "DEV_TENANT_ID": "", "DEV_USER_GROUPS": "", "MCP_AUTH": "", "MCP_PORT": "",
         "PUBLIC_BASE_URL": "", "DOWNLOAD_TTL_SECONDS": "", "PREVIEW_ROW_LIMIT": "", "OPENMETER_METER": "",
         "OPENMETER_EVENT_TYPE": "", "OPENMETER_TIMEOUT_SECONDS": "", "TAIS_JWKS_URL": "", "LOG_LEVEL": "info",
+        "TAIS_JWT_ISSUER": "", "TAIS_JWT_AUDIENCE": "", "TAIS_JWT_LEEWAY_SECONDS": "",
     ]
 
     func stop() {
