@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "stackctl", targets: ["stackctl"]),
         .executable(name: "openmeter-bench", targets: ["openmeter-bench"]),
         .executable(name: "credits-mcp-bench", targets: ["credits-mcp-bench"]),
+        .executable(name: "tais-bench", targets: ["tais-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
@@ -126,6 +127,10 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Benchmarks/openmeter-bench", swiftSettings: strict),
+        .executableTarget(name: "tais-bench", dependencies: [
+            "BenchmarkSupport", "FakeTAIS", "StackClients", "ProcessSupport", "WireFormats",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Benchmarks/tais-bench", swiftSettings: strict),
 
         .testTarget(name: "FakeOpenMeterTests", dependencies: [
             "FakeOpenMeter",

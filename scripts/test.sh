@@ -19,5 +19,5 @@ if [ ! -x .venv/bin/python ]; then
   echo "no .venv: run scripts/python-env.sh first (or .ci/run)" >&2
   exit 1
 fi
-FAKE_OPENMETER_BIN="$BIN/fake-openmeter" CREDITS_MCP_BIN="$BIN/credits-mcp" \
+FAKE_OPENMETER_BIN="$BIN/fake-openmeter" CREDITS_MCP_BIN="$BIN/credits-mcp" FAKE_TAIS_BIN="$BIN/fake-tais" \
   .venv/bin/python -m pytest Tests/Conformance -q -p no:cacheprovider

@@ -18,15 +18,26 @@ struct CreditsMCPBench: AsyncParsableCommand {
     )
 
     @Option(help: "Events seeded into fake-openmeter.") var events = 1_000_000
-    @Option(help: "Tenants the events are spread over.") var tenants = 10
+    @Option(help: "Tenants the events are spread over (big-events: always 1).") var tenants = 10
     @Option(help: "Days the events cover.") var days = 30
     @Option(help: "Timed calls per tool with one client (the events tool uses a tenth, at least 5).") var repetitions = 100
     @Option(help: "Concurrent MCP clients for the throughput run.") var clients = 16
     @Option(help: "Seconds the concurrent run lasts.") var loadSeconds = 10
     @Option(help: "Rows of the in-process .xlsx build.") var xlsxRows = 100_000
     @Option(help: "Directory holding fake-openmeter and credits-mcp (default: next to this binary).") var bin: String?
+    @Option(help: "all: the figures above; big-events: get_credit_events over every event of one tenant (--events of them over --days), its time, credits-mcp's memory and an openpyxl check of the file.")
+    var mode: Mode = .all
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable {
+        case all
+        case bigEvents = "big-events"
+    }
 
     func run() async throws {
+        if mode == .bigEvents {
+            try await BigEventsBenchmark(events: events, days: days, bin: bin).run()
+            return
+        }
         // First, before anything else grows the heap, so the peak reflects the writer alone.
         try measureXLSX()
 
@@ -151,6 +162,10 @@ struct CreditsMCPBench: AsyncParsableCommand {
     }
 
     private func executable(_ name: String) throws -> URL {
+        try Self.executable(name, bin: bin)
+    }
+
+    static func executable(_ name: String, bin: String?) throws -> URL {
         if let bin { return URL(fileURLWithPath: bin).appendingPathComponent(name) }
         return try BuiltProducts.executable(name)
     }

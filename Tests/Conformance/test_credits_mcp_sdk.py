@@ -567,3 +567,62 @@ def test_default_public_base_url_is_the_bound_address(openmeter, tmp_path):
         assert parts.hostname in ("localhost", "127.0.0.1") and parts.port == port, (link, base)
     finally:
         _stop(proc, "credits-mcp", log_path)
+
+
+def test_events_beyond_many_pages_open_in_openpyxl_with_every_row(openmeter, mcp_base):
+    # 3,000 events of a tenant of their own: 30 OpenMeter pages streamed into the workbook.
+    tenant = f"bulk-{RUN}"
+    events = [_ev(tenant, dt.timedelta(seconds=3600 + 37 * i), round((i % 11) * 0.35 + 0.05, 2),
+                  f"user-{i % 13}", ["chat", "search"][i % 2], "assistant", "drafting") for i in range(3000)]
+    batch = [dict(e, time=_iso(e["time"])) for e in events]
+    status, _, body = _http("POST", openmeter + "/api/v1/events", json.dumps(batch).encode(), {
+        "Content-Type": "application/cloudevents-batch+json", "Authorization": f"Bearer {API_KEY}"})
+    assert status == 204, (status, body)
+    expected = sorted(events, key=lambda e: e["time"], reverse=True)
+    total = sum(e["data"]["credits"] for e in events)
+
+    res = call(mcp_base, admin_headers(tenant), "get_credit_events", ARGS)
+    text = text_of(res)
+    assert not res.is_error, text
+    _, rows = markdown_table(text)
+    assert len(rows) == 50
+    assert "Showing the first 50 of 3000 rows" in text, text
+    assert any(f == pytest.approx(total, abs=0.005) for f in credits_figures(text)), text
+
+    body, _ = download(mcp_base, download_link(text))
+    ws, xrows = open_sheet(body, "get_credit_events")
+    assert len(xrows) == len(expected)
+    for r, ev in zip(xrows, expected):
+        assert r[0].value.replace(tzinfo=UTC) == ev["time"], (r[0].coordinate, r[0].value)
+        assert r[5].value == approx(ev["data"]["credits"]), r[5].coordinate
+    assert ws.auto_filter.ref == f"A1:F{len(expected) + 1}"
+    assert ws.freeze_panes == "A2"
+
+    # Read-only mode, as a large file would be opened: the same rows.
+    ro = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+    assert ro.sheetnames == ["get_credit_events"]
+    values = list(ro["get_credit_events"].iter_rows(values_only=True))
+    assert list(values[0]) == TOOLS["get_credit_events"]
+    assert len(values) == len(expected) + 1
+    assert sum(v[5] for v in values[1:]) == pytest.approx(total, abs=1e-6)
+
+
+def test_unreachable_openmeter_error_names_no_address(tmp_path):
+    # A port nothing listens on: the tool error says OpenMeter is unreachable, but not where it was looked for.
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc, base, log_path = _start_credits_mcp(tmp_path, f"http://127.0.0.1:{port}")
+    try:
+        for tool in TOOLS:
+            res = call(base, admin_headers(), tool, ARGS)
+            text = text_of(res)
+            assert res.is_error, (tool, text)
+            assert "unreachable" in text.lower(), (tool, text)
+            for marker in ("127.0.0.1", str(port), "http://", "localhost"):
+                assert marker not in text, (tool, marker, text)
+            assert not re.search(r"[A-Z][A-Za-z]+Error\b|NIO", text), (tool, text)
+    finally:
+        _stop(proc, "credits-mcp", log_path)
+    assert f"127.0.0.1:{port}" in log_path.read_text(), "the log does not keep where OpenMeter was looked for"

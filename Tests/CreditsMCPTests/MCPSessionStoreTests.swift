@@ -18,7 +18,7 @@ import Testing
         await withTaskGroup(of: SessionRefusal?.self) { group in
             for owner in owners {
                 group.addTask {
-                    do {
+                    do throws(SessionRefusal) {
                         _ = try await store.create(owner: owner)
                         return nil
                     } catch {

@@ -34,7 +34,8 @@ extension IntegrationTests {
                     let outbox = try await stack.tais.outbox()
                     return outbox.pending == 0 && outbox.delivered == 1
                 }
-                #expect(delivered, "outbox: \(try await stack.tais.outbox())")
+                let outboxNow = try await stack.tais.outbox()
+                #expect(delivered, "outbox: \(outboxNow)")
                 let events = try await stack.chatEvents(tenant: TAISStack.tenantA)
                 try #require(events.count == 1, "\(events)")
                 let event = events[0]
@@ -49,7 +50,8 @@ extension IntegrationTests {
                 _ = try await setup.chat("How many credits did we use today?")
                 #expect(try await usageEntries(setup.client, TAISStack.tenantA).count == 2)
                 let both = try await waitUntil(timeout: .seconds(30)) { try await stack.meterTotals(tenant: TAISStack.tenantA, groupBy: "module") == ["chat": 2] }
-                #expect(both, "meter: \(try await stack.meterTotals(tenant: TAISStack.tenantA, groupBy: "module"))")
+                let meterNow = try await stack.meterTotals(tenant: TAISStack.tenantA, groupBy: "module")
+                #expect(both, "meter: \(meterNow)")
             }
         }
 

@@ -38,7 +38,8 @@ extension IntegrationTests {
                 let delivered = try await waitUntil(timeout: .seconds(60), interval: .milliseconds(250)) {
                     try await stack.tais.outbox().pending == 0
                 }
-                #expect(delivered, "\(try await stack.tais.outbox())")
+                let outboxNow = try await stack.tais.outbox()
+                #expect(delivered, "\(outboxNow)")
                 let events = try await stack.chatEvents(tenant: TAISStack.tenantA)
                 #expect(events.count == 4 && Set(events.map(\.id)).count == 4, "\(events.map(\.id))")
             }

@@ -116,7 +116,7 @@ extension IntegrationTests {
                 #expect(Set(try await stack.tais.jwks().keys.compactMap(\.kid)) == [oldKid, rotation.kid])
 
                 let fresh = try await stack.caller(user: "ada")
-                #expect(TAISTokens.parts(fresh.token).header["kid"] as? String == rotation.kid)
+                #expect(try TAISTokens.parts(fresh.token).header["kid"] as? String == rotation.kid)
 
                 // Within the grace period both tokens work, through fake-tais and through credits-mcp (which verifies
                 // the forwarded token against the same JWKS).

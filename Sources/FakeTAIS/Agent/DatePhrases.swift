@@ -65,7 +65,7 @@ struct DatePhrases {
     /// Words that end the first half of "from X to Y" / "X to Y".
     static let toWords: Set<String> = ["to", "until", "till", "through", "thru"]
     /// A bare year ("in 2025") and a lone "May" count only after one of these (or as an end of since/between/from).
-    static let leadIns: Set<String> = ["in", "for", "during", "of", "on", "year", "month"]
+    static let leadIns: Set<String> = ["in", "for", "during", "of", "on"]
 
     let tokens: [String]
     /// `now` rounded down to the whole second: which day it is.
@@ -406,7 +406,7 @@ struct DatePhrases {
                 return relative(span, 2)
             }
             if let next, let unit = Self.rollingUnits[next], next == unit.rawValue,
-               word == "past" || unit == .hour || unit == .day {
+               word == "past" || (word == "last" && (unit == .hour || unit == .day)) {
                 return relative(rolling(1, unit), 2)
             }
         default:

@@ -36,6 +36,7 @@ enum Patch<Value: Decodable & Sendable>: Decodable, Sendable {
 
 extension KeyedDecodingContainer {
     func decodePatch<Value>(_ type: Value.Type, forKey key: Key) throws -> Patch<Value> {
-        try decodeIfPresent(Patch<Value>.self, forKey: key) ?? .absent
+        // decodeIfPresent reads null as absent; a PATCH must tell them apart.
+        contains(key) ? try decode(Patch<Value>.self, forKey: key) : .absent
     }
 }
