@@ -157,6 +157,8 @@ import Testing
     @Test func tamperedPayloadIsABadSignature() throws {
         let service = try F.service()
         let token = try service.mint(MintRequest(tenant: "acme", user: "ada")).token
+        // Verified (and so remembered) first: a changed token is a new one.
+        #expect(try service.verify(token).tenant == "acme")
         expectRejected(service, try F.tampered(token) { $0["tenant_id"] = "globex" }, .badSignature)
         expectRejected(service, try F.tampered(token) { $0["roles"] = ["Owner", "Admin"] }, .badSignature)
 
@@ -359,7 +361,7 @@ import Testing
         #expect(try jwksKids(service) == [third.kid, second, first])
         #expect(try service.verify(firstToken).user == "ada")
 
-        clock.advance(by: 200)  // 600 s after the first rotation
+        clock.advance(by: 500)  // 600 s after the first rotation, 500 s after the second
         #expect(try jwksKids(service) == [third.kid, second])
         expectRejected(service, firstToken, .unknownSigningKey)
         #expect(try service.verify(secondToken).user == "ada")
@@ -558,17 +560,40 @@ import Testing
 
     // MARK: Speed
 
-    /// Verification is in-memory: many verifications a second even in a debug build (the benchmark's
-    /// 10,000/s on 2 cores is for release builds).
+    /// Verification is in-memory. A debug build (BoringSSL unoptimized too) still verifies well over 1,000 new
+    /// tokens a second on one thread; a token seen before costs a dictionary lookup and the time checks.
     @Test func verificationIsFast() throws {
         let service = try F.service()
-        let token = try service.mint(MintRequest(tenant: "acme", user: "ada")).token
-        let count = 2000
-        let started = ContinuousClock.now
-        for _ in 0..<count { _ = try service.verify(token) }
-        let elapsed = ContinuousClock.now - started
-        let perSecond = Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        print("fake-tais identity: \(Int(perSecond)) ES256 verifications/s on one thread")
-        #expect(perSecond > 1000)
+        let tokens = try (0..<500).map { try service.mint(MintRequest(tenant: "acme", user: "user-\($0)")).token }
+
+        func rate(_ body: () throws -> Void) rethrows -> Double {
+            let started = ContinuousClock.now
+            try body()
+            let elapsed = ContinuousClock.now - started
+            return Double(tokens.count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
+        let first = try rate { for token in tokens { _ = try service.verify(token) } }
+        let again = try rate { for token in tokens { _ = try service.verify(token) } }
+        print("fake-tais identity (this build): \(Int(first)) new tokens/s, \(Int(again)) known tokens/s on one thread")
+        #expect(first > 1000)
+        #expect(again > first)
+    }
+
+    @Test func rememberedTokensAreRecheckedForKeyAndTime() throws {
+        let clock = FakeClock(mode: .frozen(F.start))
+        let service = try F.service(clock: clock, grace: 60, leeway: 0)
+        let token = try service.mint(MintRequest(tenant: "acme", user: "ada", ttlSeconds: 100)).token
+        #expect(try service.verify(token).user == "ada")
+        clock.set(F.start.addingTimeInterval(-1))
+        expectRejected(service, token, .notYetValid)
+        clock.set(F.start.addingTimeInterval(100))
+        expectRejected(service, token, .expired)
+        clock.set(F.start)
+        _ = try service.rotate()
+        #expect(try service.verify(token).user == "ada")
+        clock.advance(by: 60)
+        expectRejected(service, token, .unknownSigningKey)
+        // The full path agrees.
+        #expect(throws: TokenRejection.unknownSigningKey) { try service.verifyFully(token) }
     }
 }

@@ -79,13 +79,13 @@ enum IdentityRequestDecoding {
         return out
     }
 
+    /// The expected type of a `MintRequest` field (its arrays all hold strings).
     private static func describe(_ type: Any.Type) -> String {
         switch type {
         case is String.Type: "a string"
         case is Int.Type: "an integer"
         case is Bool.Type: "a boolean"
-        case is [String].Type: "an array of strings"
-        default: "of another type"
+        default: String(describing: type).hasPrefix("Array") ? "an array of strings" : "of another type"
         }
     }
 }

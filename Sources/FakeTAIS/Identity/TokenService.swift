@@ -22,6 +22,8 @@ public final class TokenService: Sendable {
     private let ring: Mutex<KeyRing>
     /// Serializes rotations, so the ring installed last is the one the database ended with.
     private let rotation = Mutex<Void>(())
+    /// Tokens that verified, by their text (see `verify`).
+    private let verified = Mutex<[String: VerifiedToken]>([:])
 
     /// Loads the signing keys, creating the first one on first start.
     public init(
@@ -98,7 +100,46 @@ public final class TokenService: Sendable {
     /// In order: the structure; `alg` exactly `ES256` (before any key is looked at); a `kid` of the JWKS; the
     /// signature; `iss`; `aud` (a string or an array holding it); `exp`, then `nbf`, with `leeway`, against the
     /// fake clock; then `sub` and a non-blank `tenant_id`.
+    ///
+    /// A token that verified is remembered (up to `verifiedCacheLimit` of them): presented again, only what can
+    /// change is checked again (its key still in the JWKS, `exp` and `nbf` against the clock), with the same
+    /// reasons. The cache is keyed by the exact token text, so any change to a token is a full verification.
     public func verify(_ token: String) throws(TokenRejection) -> TAISIdentity {
+        if let known = verified.withLock({ $0[token] }) {
+            let now = clock.now()
+            guard let key = ring.withLock({ $0.keys[known.kid] }), key.isLive(at: now, grace: rotationGrace) else {
+                throw .unknownSigningKey
+            }
+            try checkTimes(exp: known.exp, nbf: known.nbf, now: now)
+            return known.identity
+        }
+        let known = try verifyFully(token)
+        verified.withLock { cache in
+            if cache.count >= Self.verifiedCacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[token] = known
+        }
+        return known.identity
+    }
+
+    /// How many verified tokens `verify` remembers.
+    static let verifiedCacheLimit = 10_000
+
+    /// A token whose signature, issuer, audience and claims verified, with what must be checked again.
+    struct VerifiedToken: Sendable {
+        let kid: String
+        let exp: Double
+        let nbf: Double?
+        let identity: TAISIdentity
+    }
+
+    private func checkTimes(exp: Double, nbf: Double?, now: Date) throws(TokenRejection) {
+        let seconds = now.timeIntervalSince1970
+        guard seconds < exp + leeway else { throw .expired }
+        if let nbf, seconds + leeway < nbf { throw .notYetValid }
+    }
+
+    /// Every check, nothing remembered.
+    func verifyFully(_ token: String) throws(TokenRejection) -> VerifiedToken {
         let bytes = Array(token.utf8)
         guard let firstDot = bytes.firstIndex(of: 0x2E),
               let secondDot = bytes[(firstDot + 1)...].firstIndex(of: 0x2E),
@@ -141,14 +182,14 @@ public final class TokenService: Sendable {
             throw .wrongAudience
         }
 
-        let seconds = now.timeIntervalSince1970
         guard case .number(let exp)? = values["exp"] else { throw .malformed }
-        guard seconds < exp + leeway else { throw .expired }
+        let nbf: Double?
         switch values["nbf"] {
-        case nil: break
-        case .number(let nbf)?: guard seconds + leeway >= nbf else { throw .notYetValid }
+        case nil: nbf = nil
+        case .number(let value)?: nbf = value
         default: throw .malformed
         }
+        try checkTimes(exp: exp, nbf: nbf, now: now)
 
         guard let user = values["sub"]?.stringValue, !user.isEmpty,
               let tenant = values["tenant_id"]?.stringValue, !tenant.trimmingCharacters(in: .whitespaces).isEmpty,
@@ -158,10 +199,11 @@ public final class TokenService: Sendable {
               let roles = Self.optionalStrings(values["roles"])
         else { throw .malformed }
 
-        return TAISIdentity(
+        let identity = TAISIdentity(
             tenant: tenant, user: user, email: email, name: name, groups: groups, roles: roles,
             expiresAt: Date(timeIntervalSince1970: exp), token: token
         )
+        return VerifiedToken(kid: kid, exp: exp, nbf: nbf, identity: identity)
     }
 
     /// `""` when absent; nil (malformed) when not a string.

@@ -20,8 +20,9 @@ final class JWKSHostProcess: Sendable {
     static let script = """
         import functools, http.server, os, signal, sys
 
-        # A child of the test runner may inherit SIGTERM as ignored; stop on it like the stack's services do.
+        # A child of the test runner may inherit SIGTERM as ignored or blocked; stop on it like the stack's services do.
         signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
         class Handler(http.server.SimpleHTTPRequestHandler):
             extensions_map = {".json": "application/json"}
