@@ -78,7 +78,9 @@ TAIS_TOOL_ID=$(register)
 TAIS_SESSION_ID=$(curl -fsS -X POST "$TAIS/api/v2/sessions-service" -H "$AUTH" \
   -d "{\"title\":\"Credits questions\",\"toolIds\":[\"$TAIS_TOOL_ID\"]}" | json '["id"]')
 (
-  while sleep 3000; do
+  # The sleep runs in the background so a TERM from stop() ends it too, not only this loop.
+  trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM
+  while sleep 3000 & wait $!; do
     tool=$(register) && curl -fsS -X PATCH "$TAIS/api/v2/sessions-service/$TAIS_SESSION_ID" -H "$AUTH" \
       -d "{\"toolIds\":[\"$tool\"]}" >/dev/null && echo "renewed the credits-mcp registration: $tool"
   done

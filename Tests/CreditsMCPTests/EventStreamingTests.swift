@@ -190,8 +190,12 @@ import ZIPFoundation
         events.swapAt(10, 299)
         var builder = EventReportBuilder(previewLimit: 20)
         for page in Self.pages(events) { _ = builder.add(page) }
-        let newest = Self.events(300).compactMap(CreditReports.eventRow).prefix(20)
+        // What a stable sort of everything, newest first, would show: ties in arrival order.
+        let newest = events.enumerated()
+            .sorted { $0.element.time != $1.element.time ? $0.element.time > $1.element.time : $0.offset < $1.offset }
+            .compactMap { CreditReports.eventRow($0.element) }.prefix(20)
         #expect(builder.preview == Array(newest))
+        #expect(builder.rows == 297)
         #expect(builder.outOfOrder > 0)
     }
 

@@ -202,7 +202,7 @@ public struct OpenMeterClient: Sendable {
         if lower.contains("ssl") || lower.contains("tls") || lower.contains("handshake") || lower.contains("certificate") {
             return "the TLS connection failed"
         }
-        if text.contains("HTTPParserError") || text.contains("HTTPDecoderError") || lower.contains("invalid") && lower.contains("http") {
+        if error is HTTPParserError || error is NIOHTTPDecoderError || text.contains("HTTPParserError") || text.contains("HTTPDecoderError") {
             return "its answer was not valid HTTP"
         }
         return nil

@@ -73,10 +73,10 @@ public final class TokenService: Sendable {
         return (token, Date(timeIntervalSince1970: TimeInterval(expires)))
     }
 
-    static func header(kid: String, alg: String = "ES256") -> [UInt8] {
+    static func header(kid: String) -> [UInt8] {
         var header = JSONWriter(capacity: 64)
         header.raw("{")
-        header.key("alg"); header.string(alg); header.raw(",")
+        header.key("alg"); header.string("ES256"); header.raw(",")
         header.key("typ"); header.string("JWT"); header.raw(",")
         header.key("kid"); header.string(kid)
         header.raw("}")
