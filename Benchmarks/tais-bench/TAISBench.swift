@@ -95,35 +95,50 @@ struct TAISBench: AsyncParsableCommand {
 
     // MARK: - Round trip
 
-    /// Interleaves, after warm-up: a chat message through the agent; the same tool called directly in an open MCP
-    /// session; and the same call in a fresh session (initialize, call, close), which is what the agent does per message.
+    /// Interleaves, after 5 warm-up rounds, in an order that rotates every round: a chat message through the agent;
+    /// the same tool called directly in an open MCP session; and the same call in a fresh session (initialize, call,
+    /// close), which is the HTTP work the agent does per message.
     private func measureRoundTrip(client: TAISClient, tool: TAISTool, mcpEndpoint: String, token: String, http: HTTPRequester) async throws {
         let session = try await client.createSession(title: "round trip", toolIds: [tool.id])
         let direct = MCPHTTPClient(endpoint: mcpEndpoint, headers: ["Authorization": "Bearer \(token)"], requester: http)
         try await direct.initialize(clientName: "tais-bench")
         var agent: [Double] = [], open: [Double] = [], fresh: [Double] = []
-        var rows = ""
-        for i in 0..<(repetitions + 5) {
-            let (answer, agentMs) = try await Self.timedMs { try await client.sendMessage(session.id, Self.question) }
+        // The direct calls use the range of the agent's latest call (a second apart at most), so all query the same data.
+        var toolName = "", arguments: [String: String] = [:]
+        func ask() async throws -> Double {
+            let (answer, ms) = try await Self.timedMs { try await client.sendMessage(session.id, Self.question) }
             guard let call = answer.toolCalls.first, !call.isError else { throw BenchError("the agent's answer failed: \(answer.content)") }
-            // The same arguments the agent sent, so both query the same range.
-            let arguments = ["from": call.argument("from") ?? "", "to": call.argument("to") ?? ""]
-            let (result, openMs) = try await Self.timedMs { try await direct.callTool(call.toolName, stringArguments: arguments) }
-            guard !result.isError else { throw BenchError("the direct call failed: \(result.text)") }
-            let (_, freshMs) = try await Self.timedMs {
-                let once = MCPHTTPClient(endpoint: mcpEndpoint, headers: ["Authorization": "Bearer \(token)"], requester: http)
-                try await once.initialize(clientName: "tais-bench")
-                let result = try await once.callTool(call.toolName, stringArguments: arguments)
-                try await once.close()
-                return result
-            }
-            if i >= 5 {
-                agent.append(agentMs)
-                open.append(openMs)
-                fresh.append(freshMs)
-            }
-            rows = call.toolName
+            toolName = call.toolName
+            arguments = ["from": call.argument("from") ?? "", "to": call.argument("to") ?? ""]
+            return ms
         }
+        _ = try await ask()
+        for round in 0..<(repetitions + 5) {
+            // The order rotates every round, so no kind always runs right after a chat (whose credit event
+            // fake-tais's outbox posts to fake-openmeter just then).
+            for step in 0..<3 {
+                switch (round + step) % 3 {
+                case 0:
+                    let ms = try await ask()
+                    if round >= 5 { agent.append(ms) }
+                case 1:
+                    let (result, openMs) = try await Self.timedMs { [toolName, arguments] in try await direct.callTool(toolName, stringArguments: arguments) }
+                    guard !result.isError else { throw BenchError("the direct call failed: \(result.text)") }
+                    if round >= 5 { open.append(openMs) }
+                default:
+                    let (result, freshMs) = try await Self.timedMs { [toolName, arguments] in
+                        let once = MCPHTTPClient(endpoint: mcpEndpoint, headers: ["Authorization": "Bearer \(token)"], requester: http)
+                        try await once.initialize(clientName: "tais-bench")
+                        let result = try await once.callTool(toolName, stringArguments: arguments)
+                        try await once.close()
+                        return result
+                    }
+                    guard !result.isError else { throw BenchError("the direct call in a fresh session failed: \(result.text)") }
+                    if round >= 5 { fresh.append(freshMs) }
+                }
+            }
+        }
+        let rows = toolName
         try? await direct.close()
         let overhead = Percentile.of(agent, 50) - Percentile.of(open, 50)
         report("chat round trip, \(repetitions) messages, one session, \"\(Self.question)\" (\(rows), last 7 days of \(Self.tenant)):")

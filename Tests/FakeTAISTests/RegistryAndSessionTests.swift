@@ -55,7 +55,7 @@ import Testing
         (#"{"name":"a","url":"/mcp","transport":"streamable-http"}"#, "url must be"),
         (#"{"name":"a","url":"http://x/mcp","transport":"sse"}"#, "transport must be"),
         (#"{"name":"a","url":"http://x/mcp"}"#, "transport is required"),
-        (#"{"name":1,"url":"http://x/mcp","transport":"streamable-http"}"#, "name has the wrong type"),
+        (#"{"name":1,"url":"http://x/mcp","transport":"streamable-http"}"#, "name must be a string"),
         ("not json", "the body must be a JSON object"),
     ])
     func badRegistrationsNameTheField(body: String, message: String) async throws {

@@ -23,7 +23,7 @@ extension IntegrationTests {
                 let answer = try await withTimeLimit(.seconds(30)) { try await setup.chat("How many credits did we use?") }
                 #expect(answer.content.lowercased().contains("expired"), "\(answer.content)")
                 #expect(answer.toolCalls.allSatisfy { $0.isError }, "\(answer.toolCalls)")
-                #expect(try await stack.control.requests().total == 0, "an expired registration was called")
+                #expect(try await stack.openMeterReads() == 0, "an expired registration was called")
 
                 await expectTAISFailure(404, "not_found", "GET of an expired registration") { try await setup.client.tool(setup.tool.id) }
                 #expect(try await setup.client.listTools().isEmpty)

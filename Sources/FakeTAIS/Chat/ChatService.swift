@@ -54,7 +54,8 @@ struct ChatService: Sendable {
             let reply = Reply(id: TAISID.make("msg"), content: text, toolCalls: calls, creditsCharged: cost, createdAt: answeredAt)
             let body = String(decoding: try JSONResponse.encoder.encode(reply), as: UTF8.self)
             let message = ChatMessage(id: reply.id, role: "assistant", content: text, toolCalls: calls, creditsCharged: cost, createdAt: answeredAt)
-            let eventID = "chat-\(hold.userMessageID)"
+            // The answer's id, which the client sees: OpenMeter drops a resend of the same answer by it.
+            let eventID = "chat-\(reply.id)"
             let event = Self.creditEvent(id: eventID, identity: identity, credits: cost, skill: calls.first?.toolName ?? "none", time: answeredAt)
             try await offCooperativePool { try store.finishChat(hold, answer: message, eventID: eventID, eventBody: event, response: body) }
             outbox.wake()

@@ -9,16 +9,7 @@ enum RequestBody {
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, example: String) async throws -> T {
         let buffer = try await request.collectBody(limit: limit)
         guard buffer.readableBytes > 0 else { throw HTTPFailure.badRequest("a JSON body is required, like \(example)") }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw HTTPFailure.badRequest("\(key.stringValue) is required")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw HTTPFailure.badRequest(field.isEmpty ? "the body must be a JSON object like \(example)" : "\(field) has the wrong type")
-        } catch {
-            throw HTTPFailure.badRequest("the body must be a JSON object like \(example)")
-        }
+        return try JSONBodyDecoding.decode(T.self, from: Data(buffer: buffer))
     }
 }
 

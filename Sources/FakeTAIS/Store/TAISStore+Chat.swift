@@ -79,7 +79,7 @@ extension TAISStore {
                 sql: "INSERT INTO messages(id, session_id, role, content, tool_calls, credits_charged, created_at) VALUES (?, ?, 'assistant', ?, ?, ?, ?)",
                 arguments: [answer.id, hold.sessionID, answer.content, calls, answer.creditsCharged, answer.createdAt.timeIntervalSince1970]
             )
-            try db.execute(sql: "UPDATE ledger SET status = 'settled' WHERE id = ?", arguments: [hold.ledgerID])
+            try db.execute(sql: "UPDATE ledger SET status = 'settled', message_id = ? WHERE id = ?", arguments: [answer.id, hold.ledgerID])
             try db.execute(sql: "INSERT OR IGNORE INTO outbox(event_id, body) VALUES (?, ?)", arguments: [eventID, eventBody])
             if let key = hold.idempotencyKey {
                 try db.execute(

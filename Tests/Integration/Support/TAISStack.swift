@@ -203,6 +203,13 @@ final class TAISStack: Sendable {
 
     // MARK: - OpenMeter
 
+    /// How many reads (meter queries, v2 event lists: what credits-mcp does for a tool call) fake-openmeter has
+    /// journaled since the last clear; fake-tais's outbox posting credit events does not count.
+    func openMeterReads() async throws -> Int {
+        let journal = try await control.requests()
+        return journal.entries.filter { $0.method == "GET" || $0.path.contains("/meters/") }.count
+    }
+
     /// fake-tais's chat events of `tenant` as fake-openmeter lists them.
     func chatEvents(tenant: String) async throws -> [StoredEvent] {
         try await control.listEvents(filter: .object([
