@@ -153,7 +153,7 @@ let package = Package(
             .product(name: "JWTKit", package: "jwt-kit"),
         ], swiftSettings: strict),
         .testTarget(name: "StackSupportTests", dependencies: [
-            "StackConfig", "StackHTTP", "FakeControls", "WireFormats",
+            "StackConfig", "StackHTTP", "FakeControls", "StackStorage", "WireFormats",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], swiftSettings: strict),
     ],
