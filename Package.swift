@@ -48,10 +48,13 @@ let package = Package(
         .target(name: "ProcessSupport", swiftSettings: strict),
         // One C call Swift cannot make (sqlite3_config is variadic); links the same system SQLite as GRDB.
         .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
-        .target(name: "StackStorage", dependencies: [
-            "CSQLiteTuning",
-            .product(name: "GRDB", package: "GRDB.swift"),
+        // A fixed pool of threads for blocking calls (SQLite, file I/O), awaited from async code.
+        .target(name: "BlockingWork", dependencies: [
             .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
+        .target(name: "StackStorage", dependencies: [
+            "CSQLiteTuning", "BlockingWork",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),
         .target(name: "FakeControls", dependencies: [
             "StackHTTP", "WireFormats",
@@ -60,7 +63,7 @@ let package = Package(
 
         // Services: a library each (testable in-process) plus a thin executable.
         .target(name: "FakeOpenMeter", dependencies: [
-            "StackConfig", "StackHTTP", "StackStorage", "FakeControls", "WireFormats",
+            "StackConfig", "StackHTTP", "StackStorage", "BlockingWork", "FakeControls", "WireFormats",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
@@ -71,7 +74,7 @@ let package = Package(
         ], swiftSettings: strict),
 
         .target(name: "CreditsMCP", dependencies: [
-            "StackConfig", "StackHTTP", "WireFormats",
+            "StackConfig", "StackHTTP", "WireFormats", "BlockingWork",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "MCP", package: "swift-sdk"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -88,7 +91,7 @@ let package = Package(
         ], swiftSettings: strict),
 
         .target(name: "FakeTAIS", dependencies: [
-            "StackConfig", "StackHTTP", "StackStorage", "FakeControls", "StackClients", "WireFormats",
+            "StackConfig", "StackHTTP", "StackStorage", "BlockingWork", "FakeControls", "StackClients", "WireFormats",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -153,7 +156,7 @@ let package = Package(
             .product(name: "JWTKit", package: "jwt-kit"),
         ], swiftSettings: strict),
         .testTarget(name: "StackSupportTests", dependencies: [
-            "StackConfig", "StackHTTP", "FakeControls", "StackStorage", "WireFormats",
+            "StackConfig", "StackHTTP", "FakeControls", "StackStorage", "BlockingWork", "WireFormats",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], swiftSettings: strict),
     ],

@@ -1,5 +1,5 @@
+import BlockingWork
 import Dispatch
-import StackStorage
 import Synchronization
 import Testing
 

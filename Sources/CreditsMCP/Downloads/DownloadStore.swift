@@ -20,7 +20,7 @@ public struct Download: Sendable, Equatable {
 /// never derives a path from the token it is given. Expired entries stop resolving at once;
 /// `sweep` (run periodically by `DownloadSweeper`, off the cooperative pool) deletes their files.
 /// `store`, `discard`, `lookup` (one `stat`) and `sweep` touch the disk: async callers run them on
-/// `BlockingIO`.
+/// `BlockingWorkPool`.
 public final class DownloadStore: Sendable {
     public let directory: URL
     public let ttl: TimeInterval

@@ -1,9 +1,10 @@
+import BlockingWork
 import Foundation
 import ServiceLifecycle
 
 /// A ServiceLifecycle service that sweeps a `DownloadStore` once at start and then every
 /// `interval` until the task is cancelled or a graceful shutdown begins. Each sweep (a directory
-/// listing and file deletions) runs on `BlockingIO`, off the cooperative pool.
+/// listing and file deletions) runs on `BlockingWorkPool`, off the cooperative pool.
 public struct DownloadSweeper: Service {
     public let store: DownloadStore
     public let interval: Duration
@@ -29,6 +30,6 @@ public struct DownloadSweeper: Service {
 
     private func sweep() async {
         let store = self.store
-        _ = try? await BlockingIO.run { store.sweep(now: Date()) }
+        _ = try? await offCooperativePool { store.sweep(now: Date()) }
     }
 }

@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 
 /// Where a streamed report's rows go, page by page: the Excel file in production (`WorkbookRowSink`).
@@ -12,7 +13,7 @@ protocol ReportRowSink: AnyObject {
 }
 
 /// Feeds an `XLSXStreamWriter` from async code. Each batch of rows is encoded, deflated and written on
-/// `BlockingIO` while the caller goes on to fetch the next page; at most one batch is being written at a
+/// `BlockingWorkPool` while the caller goes on to fetch the next page; at most one batch is being written at a
 /// time (the next `append` waits for it), so memory holds two pages at most.
 final class WorkbookRowSink: ReportRowSink {
     let writer: XLSXStreamWriter
@@ -25,19 +26,19 @@ final class WorkbookRowSink: ReportRowSink {
     func append(_ rows: [[ReportCell]]) async throws {
         try await waitForPending()
         let writer = self.writer
-        pending = Task { try await BlockingIO.run { try writer.append(rows) } }
+        pending = Task { try await offCooperativePool { try writer.append(rows) } }
     }
 
     func finish() async throws -> XLSXStreamWriter.Summary {
         try await waitForPending()
         let writer = self.writer
-        return try await BlockingIO.run { try writer.finish() }
+        return try await offCooperativePool { try writer.finish() }
     }
 
     func abandon() async {
         try? await waitForPending()
         let writer = self.writer
-        _ = try? await BlockingIO.run { writer.abandon() }
+        _ = try? await offCooperativePool { writer.abandon() }
     }
 
     private func waitForPending() async throws {

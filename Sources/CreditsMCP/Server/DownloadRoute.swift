@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 import Hummingbird
 import StackHTTP
@@ -14,7 +15,7 @@ import Darwin
 /// with the same answer for unknown, malformed and expired tokens so none can be probed.
 ///
 /// The file is opened once (off the cooperative pool) and streamed in chunks of `chunkSize` bytes,
-/// each read with `pread` on a `BlockingIO` thread, so a large workbook never sits in memory whole
+/// each read with `pread` on a `BlockingWorkPool` thread, so a large workbook never sits in memory whole
 /// and a slow disk never blocks a cooperative thread. The open descriptor keeps the file readable
 /// even if the sweeper deletes it mid-transfer.
 enum DownloadRoute {
@@ -22,7 +23,7 @@ enum DownloadRoute {
     static let chunkSize = 64 * 1024
 
     static func serve(token: String, from store: DownloadStore, chunkSize: Int = chunkSize) async throws -> Response {
-        let found = try await BlockingIO.run { () -> (Download, OpenedFile)? in
+        let found = try await offCooperativePool { () -> (Download, OpenedFile)? in
             guard let download = store.lookup(token: token), let file = OpenedFile(path: download.fileURL.path) else { return nil }
             return (download, file)
         }
@@ -38,7 +39,7 @@ enum DownloadRoute {
             var offset = 0
             while offset < size {
                 let count = min(chunk, size - offset), position = offset
-                let bytes = try await BlockingIO.run { try file.read(at: position, count: count) }
+                let bytes = try await offCooperativePool { try file.read(at: position, count: count) }
                 try await writer.write(bytes)
                 offset += bytes.readableBytes
             }

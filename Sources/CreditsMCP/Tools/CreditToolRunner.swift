@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 import Logging
 import MCP
@@ -8,7 +9,7 @@ import WireFormats
 ///
 /// The events tool streams: each page from OpenMeter goes straight into the Excel file and only the
 /// preview rows and running counts stay in memory, so a range of any size (up to
-/// `OpenMeterClient.maximumEvents`) takes the same memory. Writing the file runs on `BlockingIO`.
+/// `OpenMeterClient.maximumEvents`) takes the same memory. Writing the file runs on `BlockingWorkPool`.
 ///
 /// Error texts shown to the caller never carry OpenMeter's address or a raw Swift error; the log line does.
 public struct CreditToolRunner: Sendable {
@@ -109,9 +110,9 @@ public struct CreditToolRunner: Sendable {
         let downloads = self.downloads
         let reservation = downloads.reserve()
         do {
-            try await BlockingIO.run { try XLSXWriter.write(table, to: reservation.fileURL) }
+            try await offCooperativePool { try XLSXWriter.write(table, to: reservation.fileURL) }
         } catch {
-            _ = try? await BlockingIO.run { downloads.discard(reservation) }
+            _ = try? await offCooperativePool { downloads.discard(reservation) }
             throw error
         }
         let download = downloads.commit(reservation, tenant: caller.tenant, fileName: fileName)
@@ -128,12 +129,12 @@ public struct CreditToolRunner: Sendable {
         let rowsPerSheet = self.rowsPerSheet
         let sink: any ReportRowSink
         do {
-            let writer = try await BlockingIO.run {
+            let writer = try await offCooperativePool {
                 try XLSXStreamWriter(destination: reservation.fileURL, title: CreditTool.events.rawValue, columns: columns, rowsPerSheet: rowsPerSheet)
             }
             sink = makeRowSink(writer)
         } catch {
-            _ = try? await BlockingIO.run { downloads.discard(reservation) }
+            _ = try? await offCooperativePool { downloads.discard(reservation) }
             throw error
         }
         var builder = EventReportBuilder(previewLimit: previewRowLimit)
@@ -148,7 +149,7 @@ public struct CreditToolRunner: Sendable {
             written = try await sink.finish()
         } catch {
             await sink.abandon()
-            _ = try? await BlockingIO.run { downloads.discard(reservation) }
+            _ = try? await offCooperativePool { downloads.discard(reservation) }
             throw error
         }
         if builder.outOfOrder > 0 {
