@@ -30,9 +30,11 @@ extension EventStore {
         let orderColumn = query.orderByIngestedAt ? "ingested_at" : "time"
         var condition = query.filter
         if let cursor = query.cursor {
-            condition = .all([condition, SQLCondition(
+            // The cursor's bound goes first: SQLite then starts the index range at the cursor. After the
+            // filter's `time < to` it scanned from `to` down to the cursor, so deep pages grew linearly slower.
+            condition = .all([SQLCondition(
                 sql: "(\(orderColumn), id, seq) < (?, ?, ?)", arguments: [cursor.orderValue, cursor.id, cursor.seq]
-            )])
+            ), condition])
         }
         let events = try db.read { db in
             try Row.fetchAll(
