@@ -150,8 +150,9 @@ let package = Package(
             .product(name: "JWTKit", package: "jwt-kit"),
         ], swiftSettings: strict),
         // Real processes only: fake-openmeter and credits-mcp as built executables (CREDITS_STACK_BIN).
+        // FakeTAIS is linked only for its pure chat planner, the oracle of the phrasing table.
         .testTarget(name: "Integration", dependencies: [
-            "StackClients", "ProcessSupport", "WireFormats",
+            "StackClients", "ProcessSupport", "WireFormats", "FakeTAIS",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "JWTKit", package: "jwt-kit"),
         ], swiftSettings: strict),
