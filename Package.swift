@@ -104,6 +104,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .target(name: "FakeStripe", dependencies: ["StackHTTP"], swiftSettings: strict),
+        // stackctl's groundwork: compose/stack.yaml parsed, validated and ordered (the supervisor is a later piece).
+        .target(name: "StackSupervisor", dependencies: [
+            "StackConfig",
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
         .executableTarget(name: "stackctl", dependencies: [
             "StackConfig",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -156,6 +161,7 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "JWTKit", package: "jwt-kit"),
         ], swiftSettings: strict),
+        .testTarget(name: "StackSupervisorTests", dependencies: ["StackSupervisor"], swiftSettings: strict),
         .testTarget(name: "StackSupportTests", dependencies: [
             "StackConfig", "StackHTTP", "FakeControls", "StackStorage", "BlockingWork", "WireFormats",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
