@@ -97,6 +97,8 @@ import WireFormats
         Phrase(question: "credits between Dec 20 and Jan 5", from: "2025-12-20T00:00:00Z", to: "2026-01-06T00:00:00Z", label: "December 20, 2025 to January 5, 2026"),
         Phrase(question: "credits March 1 to March 10", from: "2026-03-01T00:00:00Z", to: "2026-03-11T00:00:00Z", label: "March 1, 2026 to March 10, 2026"),
         Phrase(question: "credits from 2026-03-01 to now", from: "2026-03-01T00:00:00Z", to: "2026-03-18T14:25:36Z", label: "March 1, 2026 to now"),
+        // Today to now ends now, not at midnight tonight.
+        Phrase(question: "credits between Mar 18 and now", from: "2026-03-18T00:00:00Z", to: "2026-03-18T14:25:36Z", label: "March 18, 2026 to now"),
         Phrase(question: "credits from last month", from: "2026-02-01T00:00:00Z", to: "2026-03-01T00:00:00Z", label: "last month"),
         // the first phrase counts
         Phrase(question: "credits today vs yesterday", from: "2026-03-18T00:00:00Z", to: "2026-03-18T14:25:36Z", label: "today"),

@@ -104,6 +104,8 @@ import Testing
             // Another org: 404.
             #expect(try await tais.send(.get, "/api/v1/organizations/globex/ai-credits/summary", token: developer).status == .notFound)
             #expect(try await tais.send(.get, "/api/v1/organizations/acme/ai-credits/ledger?category=refunds", token: developer).status == .badRequest)
+            let grants = try await tais.send(.get, "/api/v1/organizations/acme/ai-credits/ledger?category=grants", token: developer)
+            #expect(grants.items.map { $0["category"] as? String } == ["grant"])
         }
     }
 
@@ -129,5 +131,23 @@ import Testing
             Issue.record("the retried chat did not start")
             return
         }
+    }
+
+    @Test func releasingAHoldCorrectsTheBalanceOfLaterEntries() throws {
+        let store = try TAISStore(path: ":memory:")
+        _ = try store.grant(tenant: "acme", credits: 5, description: "seed", now: testEpoch)
+        let session = try store.createSession(tenant: "acme", user: "ada", title: "t", budget: nil, toolIds: [], now: testEpoch)
+        guard case .started(let first) = try store.beginChat(sessionID: session.id, tenant: "acme", content: "a", cost: 1, idempotencyKey: nil, now: testEpoch),
+              case .started(let second) = try store.beginChat(sessionID: session.id, tenant: "acme", content: "b", cost: 1, idempotencyKey: nil, now: testEpoch)
+        else {
+            Issue.record("the chats did not start")
+            return
+        }
+        try store.abortChat(first)
+        let answer = ChatMessage(id: "msg_answer", role: "assistant", content: "ok", toolCalls: [], creditsCharged: 1, createdAt: testEpoch)
+        try store.finishChat(second, answer: answer, eventID: "chat-msg_answer", eventBody: "{}", response: "{}")
+        let usage = try store.ledger(tenant: "acme", category: .usage, page: 1, pageSize: 10).items
+        #expect(usage.map(\.balanceAfter) == [4], "the surviving charge must read the real balance after it")
+        #expect(try store.balance(tenant: "acme").balance == 4)
     }
 }

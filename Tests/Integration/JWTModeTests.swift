@@ -250,5 +250,22 @@ extension IntegrationTests {
                 Self.expectUnauthorized(try await Self.initialize(stack, headers: [("Authorization", "Bearer \(lateToken)")]), "invalid token: expired", "leeway 0")
             }
         }
+
+        @Test("An unreachable JWKS is HTTP 503 naming no internal URL, not a 401 that would discard a good token")
+        func unreachableJWKSIs503WithoutTheURL() async throws {
+            var options = StackUnderTest.Options()
+            // Port 1 on the loopback: nothing listens there.
+            options.mcpEnvironment = ["MCP_AUTH": "jwt", "TAIS_JWKS_URL": "http://127.0.0.1:1/.well-known/jwks.json"]
+            let token = try await Self.token()
+            try await StackUnderTest.with(options) { stack in
+                let reply = try await Self.initialize(stack, headers: [("Authorization", "Bearer \(token)")])
+                #expect(reply.status == 503, "HTTP \(reply.status) \(reply.text)")
+                #expect(reply.header("WWW-Authenticate") == nil)
+                for fragment in ["127.0.0.1", ":1/", "jwks.json", "http"] {
+                    #expect(!reply.text.contains(fragment), "the answer names \(fragment): \(reply.text)")
+                }
+                #expect(stack.mcp.log.contains("127.0.0.1:1/.well-known/jwks.json"), "the log keeps the JWKS URL")
+            }
+        }
     }
 }

@@ -28,7 +28,7 @@ struct HTTPJWKSSource: JWKSSource {
         do {
             let response = try await httpClient.execute(request, timeout: .seconds(10))
             guard response.status.code == 200 else {
-                throw AccessDenied(message: "cannot verify tokens: the JWKS at \(location) answered HTTP \(response.status.code)")
+                throw AccessDenied.keysUnavailable("the JWKS at \(location) answered HTTP \(response.status.code)")
             }
             let body = try await response.body.collect(upTo: 1024 * 1024)
             return JWKSDocument(
@@ -38,7 +38,7 @@ struct HTTPJWKSSource: JWKSSource {
         } catch let denied as AccessDenied {
             throw denied
         } catch {
-            throw AccessDenied(message: "cannot verify tokens: the JWKS at \(location) is unreachable")
+            throw AccessDenied.keysUnavailable("the JWKS at \(location) is unreachable")
         }
     }
 
@@ -120,7 +120,7 @@ actor JWKSCache {
         case .failure(let denied)?:
             failure = denied
         case nil:
-            failure = lastFailure ?? AccessDenied(message: "cannot verify tokens: the JWKS at \(source.location) is not loaded yet")
+            failure = lastFailure ?? AccessDenied.keysUnavailable("the JWKS at \(source.location) is not loaded yet")
         }
         if let loaded, clock.uptime() < loaded.expiresAt + Self.staleGrace {
             return loaded.keys
@@ -150,9 +150,9 @@ actor JWKSCache {
         case .failure(let denied):
             lastFailure = denied
             if loaded != nil {
-                logger.warning("JWKS refresh failed, keeping the keys already loaded for up to 1 h: \(denied.message)")
+                logger.warning("JWKS refresh failed, keeping the keys already loaded for up to 1 h: \(denied.detail ?? denied.message)")
             } else {
-                logger.warning("\(denied.message)")
+                logger.warning("cannot verify tokens: \(denied.detail ?? denied.message)")
             }
         }
         return result
@@ -169,7 +169,7 @@ actor JWKSCache {
         do throws(JWKSKeySet.InvalidDocument) {
             keys = try await JWKSKeySet.parse(document.body)
         } catch {
-            return .failure(AccessDenied(message: "cannot verify tokens: the JWKS at \(source.location) is invalid"))
+            return .failure(AccessDenied.keysUnavailable("the JWKS at \(source.location) is invalid"))
         }
         let seconds = document.maxAgeSeconds.map { min(max($0, lifetimeBounds.lowerBound), lifetimeBounds.upperBound) }
         let lifetime = seconds.map { Duration.seconds($0) } ?? defaultLifetime

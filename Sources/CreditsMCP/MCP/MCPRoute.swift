@@ -37,6 +37,8 @@ struct MCPRoute: Sendable {
             do {
                 identity = try await verifier.verify(token)
             } catch {
+                // The server's own JWKS outage is not a bad token: 503, so a client keeps its token and retries.
+                if error.unavailable { return Self.plainError(status: .serviceUnavailable, error.message) }
                 return Self.unauthorized(error.message)
             }
             if let forwarded = headers["x-tenant-id"]?.trimmingCharacters(in: .whitespaces), !forwarded.isEmpty, forwarded != identity.tenant {

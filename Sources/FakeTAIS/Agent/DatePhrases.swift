@@ -353,10 +353,12 @@ struct DatePhrases {
         return first.span
     }
 
-    /// "X to Y", either order: from the earlier start to the later end (both ends count).
+    /// "X to Y", either order: from the earlier start to the later end (both ends count). When the later end is
+    /// "now", the range ends now, even when X is today (whose own end lies in the future).
     func join(_ first: Span, _ second: Span) -> Span {
         let (early, late) = second.from < first.from ? (second, first) : (first, second)
-        return Span(from: early.from, to: max(early.to, late.to), label: "\(early.label) to \(late.label)")
+        let end = late.from == late.to ? late.to : max(early.to, late.to)
+        return Span(from: early.from, to: end, label: "\(early.label) to \(late.label)")
     }
 
     /// One end of since / between / from … to: an optional "the", then "now" or any date phrase.

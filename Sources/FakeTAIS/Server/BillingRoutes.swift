@@ -62,7 +62,8 @@ struct BillingRoutes {
             case nil: category = nil
             case "purchases": category = .purchase
             case "usage": category = .usage
-            case let other?: throw HTTPFailure.badRequest("category must be purchases or usage, got \(other)")
+            case "grants": category = .grant
+            case let other?: throw HTTPFailure.badRequest("category must be purchases, usage or grants, got \(other)")
             }
             let page = try Self.integer(query.get("page"), "page", 1...1_000_000) ?? 1
             let pageSize = try Self.integer(query.get("pageSize"), "pageSize", 1...200) ?? 50

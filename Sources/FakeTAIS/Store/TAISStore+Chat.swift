@@ -113,8 +113,13 @@ extension TAISStore {
     }
 
     static func release(_ db: Database, _ hold: ChatHold) throws {
-        try db.execute(sql: "DELETE FROM ledger WHERE id = ? AND status = 'held'", arguments: [hold.ledgerID])
-        guard db.changesCount > 0 else { return }
+        guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM ledger WHERE id = ? AND status = 'held'", arguments: [hold.ledgerID]) else { return }
+        try db.execute(sql: "DELETE FROM ledger WHERE seq = ?", arguments: [seq])
+        // Entries written after the hold computed their balance with it taken: give it back to them too.
+        try db.execute(
+            sql: "UPDATE ledger SET balance_after = balance_after + ? WHERE tenant = ? AND seq > ?",
+            arguments: [hold.cost, hold.tenant, seq]
+        )
         try adjust(db, hold.tenant, balance: hold.cost, used: -hold.cost)
         try db.execute(sql: "UPDATE sessions SET spent_credits = spent_credits - ? WHERE id = ?", arguments: [hold.cost, hold.sessionID])
         try db.execute(sql: "DELETE FROM messages WHERE id = ?", arguments: [hold.userMessageID])
