@@ -35,15 +35,20 @@ import openpyxl
 import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
+from service_process import base_env as _base_env
+from service_process import start_service, stop_service as _stop
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def _start(cmd: list[str], env: dict[str, str], log_path: Path, name: str):
+    """Starts a service in the repository root (fake-openmeter reads compose/meters.yaml there)."""
+    return start_service(cmd, env, log_path, name, cwd=REPO)
 OPENMETER_BIN = Path(os.environ.get("FAKE_OPENMETER_BIN", REPO / ".build" / "debug" / "fake-openmeter"))
 CREDITS_MCP_BIN = Path(os.environ.get("CREDITS_MCP_BIN", REPO / ".build" / "debug" / "credits-mcp"))
 API_KEY = "conformance-key-" + uuid.uuid4().hex[:8]
-STARTUP_TIMEOUT_S = 30.0
 CALL_TIMEOUT_S = 30.0
 UTC = dt.timezone.utc
-LISTENING = re.compile(r"listening on (http://[^\s:/]+:(\d+))")
 
 # A public base URL that is not the server's own address: the links must use it verbatim.
 PUBLIC_BASE_URL = "https://credits.example.test:4443/mcp-files"
@@ -121,48 +126,6 @@ def approx(x: float):
 
 
 # --------------------------------------------------------------------------- processes
-
-
-def _start(cmd: list[str], env: dict[str, str], log_path: Path, name: str) -> tuple[subprocess.Popen, str]:
-    """Starts a service on --port 0 and returns it with the base URL from its `listening on` log line."""
-    if not Path(cmd[0]).exists():
-        pytest.fail(f"{name} binary not found at {cmd[0]} (build it, or set its *_BIN env variable)")
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(cmd, cwd=str(REPO), env=env, stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while True:
-        m = LISTENING.search(log_path.read_text(errors="replace"))
-        if m:
-            return proc, m.group(1)
-        if proc.poll() is not None:
-            pytest.fail(f"{name} exited with {proc.returncode} before serving:\n{log_path.read_text(errors='replace')}")
-        if time.monotonic() > deadline:
-            _stop(proc, name, log_path)
-            pytest.fail(f"{name} did not log 'listening on' within {STARTUP_TIMEOUT_S}s:\n"
-                        f"{log_path.read_text(errors='replace')}")
-        time.sleep(0.05)  # poll interval for the log line
-
-
-def _stop(proc: subprocess.Popen, name: str, log_path: Path) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        rc = proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        raise AssertionError(f"{name} did not stop within 10 s of SIGTERM")
-    assert rc in (0, -signal.SIGTERM), f"{name} exited with {rc}:\n{log_path.read_text(errors='replace')}"
-
-
-def _base_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OPENMETER_", "MCP_", "PUBLIC_BASE_URL", "DOWNLOAD_", "PREVIEW_ROW", "DEV_",
-                                "CREDITS_MCP_", "TAIS_"))}
-    env["LOG_LEVEL"] = "info"
-    return env
 
 
 def _http(method: str, url: str, body: bytes | None = None, headers: dict | None = None) -> tuple[int, dict, bytes]:

@@ -30,15 +30,18 @@ import jwt
 import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
+from service_process import base_env as _base_env
+from service_process import start_service, stop_service as _stop
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+_start = start_service
 OPENMETER_BIN = Path(os.environ.get("FAKE_OPENMETER_BIN", REPO / ".build" / "debug" / "fake-openmeter"))
 TAIS_BIN = Path(os.environ.get("FAKE_TAIS_BIN", REPO / ".build" / "debug" / "fake-tais"))
 CREDITS_MCP_BIN = Path(os.environ.get("CREDITS_MCP_BIN", REPO / ".build" / "debug" / "credits-mcp"))
 API_KEY = "tais-conformance-" + uuid.uuid4().hex[:8]
-STARTUP_TIMEOUT_S = 30.0
 CALL_TIMEOUT_S = 30.0
-LISTENING = re.compile(r"listening on (http://[^\s:/]+:(\d+))")
 UTC = dt.timezone.utc
 
 RUN = uuid.uuid4().hex[:6]
@@ -51,49 +54,6 @@ OTHER_CREDITS = 777.77
 
 
 # --------------------------------------------------------------------------- processes
-
-
-def _start(cmd: list[str], env: dict[str, str], log_path: Path, name: str) -> tuple[subprocess.Popen, str]:
-    """Starts a service on --port 0 and returns it with the base URL from its `listening on` log line."""
-    if not Path(cmd[0]).exists():
-        pytest.fail(f"{name} binary not found at {cmd[0]} (build it, or set its *_BIN env variable)")
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(cmd, cwd=str(log_path.parent), env=env, stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while True:
-        m = LISTENING.search(log_path.read_text(errors="replace"))
-        if m:
-            return proc, m.group(1)
-        if proc.poll() is not None:
-            pytest.fail(f"{name} exited with {proc.returncode} before serving:\n{log_path.read_text(errors='replace')}")
-        if time.monotonic() > deadline:
-            _stop(proc, name, log_path)
-            pytest.fail(f"{name} did not log 'listening on' within {STARTUP_TIMEOUT_S}s:\n"
-                        f"{log_path.read_text(errors='replace')}")
-        time.sleep(0.05)  # poll interval for the log line
-
-
-def _stop(proc: subprocess.Popen, name: str, log_path: Path) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        rc = proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        raise AssertionError(f"{name} did not stop within 10 s of SIGTERM")
-    assert rc in (0, -signal.SIGTERM), f"{name} exited with {rc}:\n{log_path.read_text(errors='replace')}"
-
-
-def _base_env() -> dict[str, str]:
-    """The environment without any setting of the stack a developer's shell could carry in."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OPENMETER_", "MCP_", "PUBLIC_BASE_URL", "DOWNLOAD_", "PREVIEW_ROW", "DEV_",
-                                "CREDITS_MCP_", "TAIS_", "CHAT_CREDITS_", "CREDITS_PER_USD"))}
-    env["LOG_LEVEL"] = "info"
-    return env
 
 
 def _http(method: str, url: str, body: object | None = None, headers: dict | None = None) -> tuple[int, dict, bytes]:
