@@ -74,7 +74,7 @@ let package = Package(
         ], swiftSettings: strict),
 
         .target(name: "CreditsMCP", dependencies: [
-            "StackConfig", "StackHTTP", "WireFormats", "BlockingWork",
+            "StackConfig", "StackHTTP", "WireFormats", "BlockingWork", "StackClients",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "MCP", package: "swift-sdk"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,15 +1,7 @@
 public import AsyncHTTPClient
+import StackClients
 
-/// credits-mcp's client for the services it calls (OpenMeter, the TAIS JWKS).
+/// credits-mcp's client for the services it calls (OpenMeter, the TAIS JWKS): fails fast on an outage.
 public enum OutboundHTTP {
-    /// A refused or unroutable connection fails at once (no silent reconnect loop until the deadline),
-    /// so an outage is reported in about a second, not 20. A process-lifetime global like
-    /// `HTTPClient.shared`, so it is never shut down.
-    public static let client: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout.connect = .seconds(3)
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 32
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+    public static let client: HTTPClient = FailFastHTTPClient.make(connectionsPerHost: 32)
 }

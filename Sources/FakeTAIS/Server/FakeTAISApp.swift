@@ -76,13 +76,6 @@ public struct FakeTAISApp: Sendable {
         try await runner.run()
     }
 
-    /// Outbound HTTP for tool calls and OpenMeter: a refused connection fails at once instead of
-    /// retrying until the deadline, so an unreachable tool is answered promptly.
-    static let toolHTTPClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout.connect = .seconds(3)
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+    /// Outbound HTTP for tool calls and OpenMeter: an unreachable tool is answered promptly.
+    static let toolHTTPClient = FailFastHTTPClient.make(connectionsPerHost: 64)
 }
