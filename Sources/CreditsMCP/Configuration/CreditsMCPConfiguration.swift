@@ -78,7 +78,7 @@ public struct CreditsMCPConfiguration: Sendable {
         }
         if let meter = value("OPENMETER_METER") { config.meterSlug = meter }
         config.eventType = value("OPENMETER_EVENT_TYPE") ?? config.meterSlug
-        if let seconds = try integer(value("OPENMETER_TIMEOUT_SECONDS"), "OPENMETER_TIMEOUT_SECONDS", 1...300) {
+        if let seconds = try SettingValue.integer(value("OPENMETER_TIMEOUT_SECONDS"), "OPENMETER_TIMEOUT_SECONDS", 1...300) {
             config.openMeterTimeout = .seconds(seconds)
         }
         if let base = value("PUBLIC_BASE_URL") {
@@ -87,10 +87,10 @@ public struct CreditsMCPConfiguration: Sendable {
             }
             config.publicBaseURL = base
         }
-        config.downloadTTLSeconds = try integer(value("DOWNLOAD_TTL_SECONDS"), "DOWNLOAD_TTL_SECONDS", 1...86400) ?? 600
-        config.previewRowLimit = try integer(value("PREVIEW_ROW_LIMIT"), "PREVIEW_ROW_LIMIT", 1...10_000) ?? 50
-        config.maximumSessions = try integer(value("MCP_MAX_SESSIONS"), "MCP_MAX_SESSIONS", 1...100_000) ?? 1000
-        config.maximumSessionsPerTenant = try integer(value("MCP_MAX_SESSIONS_PER_TENANT"), "MCP_MAX_SESSIONS_PER_TENANT", 1...100_000) ?? 100
+        config.downloadTTLSeconds = try SettingValue.integer(value("DOWNLOAD_TTL_SECONDS"), "DOWNLOAD_TTL_SECONDS", 1...86400) ?? 600
+        config.previewRowLimit = try SettingValue.integer(value("PREVIEW_ROW_LIMIT"), "PREVIEW_ROW_LIMIT", 1...10_000) ?? 50
+        config.maximumSessions = try SettingValue.integer(value("MCP_MAX_SESSIONS"), "MCP_MAX_SESSIONS", 1...100_000) ?? 1000
+        config.maximumSessionsPerTenant = try SettingValue.integer(value("MCP_MAX_SESSIONS_PER_TENANT"), "MCP_MAX_SESSIONS_PER_TENANT", 1...100_000) ?? 100
         if let directory = value("DOWNLOAD_DIR") { config.downloadDirectory = directory }
         config.development = value("CREDITS_MCP_ENV")?.lowercased() == "development"
         config.devTenantID = value("DEV_TENANT_ID")
@@ -107,15 +107,7 @@ public struct CreditsMCPConfiguration: Sendable {
         }
         if let issuer = value("TAIS_JWT_ISSUER") { config.jwtIssuer = issuer }
         if let audience = value("TAIS_JWT_AUDIENCE") { config.jwtAudience = audience }
-        config.jwtLeewaySeconds = try integer(value("TAIS_JWT_LEEWAY_SECONDS"), "TAIS_JWT_LEEWAY_SECONDS", 0...600) ?? 60
+        config.jwtLeewaySeconds = try SettingValue.integer(value("TAIS_JWT_LEEWAY_SECONDS"), "TAIS_JWT_LEEWAY_SECONDS", 0...600) ?? 60
         return config
-    }
-
-    private static func integer(_ raw: String?, _ name: String, _ range: ClosedRange<Int>) throws -> Int? {
-        guard let raw else { return nil }
-        guard let value = Int(raw.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
-            throw StartupFailure("\(name) must be a whole number between \(range.lowerBound) and \(range.upperBound), got \"\(raw)\"")
-        }
-        return value
     }
 }

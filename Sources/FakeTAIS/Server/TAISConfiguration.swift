@@ -25,7 +25,7 @@ public struct TAISConfiguration: Sendable {
         func value(_ key: String) -> String? { flags[key] ?? settings.string(key) }
         var config = TAISConfiguration()
         if let host = flags["HOST"] { config.host = host }
-        config.port = try integer(value("TAIS_PORT"), "TAIS_PORT", 0...65535) ?? defaultPort
+        config.port = try SettingValue.integer(value("TAIS_PORT"), "TAIS_PORT", 0...65535) ?? defaultPort
         if let path = value("TAIS_DATA") { config.dataPath = path }
         if let url = value("OPENMETER_URL") {
             guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
@@ -34,28 +34,12 @@ public struct TAISConfiguration: Sendable {
             config.openMeterURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
         config.openMeterAPIKey = value("OPENMETER_API_KEY")
-        config.toolTTLSeconds = try integer(value("TAIS_TOOL_TTL_SECONDS"), "TAIS_TOOL_TTL_SECONDS", 1...31_536_000) ?? 3600
-        config.creditsPerMessage = try number(value("CHAT_CREDITS_PER_MESSAGE"), "CHAT_CREDITS_PER_MESSAGE", 0...1_000_000) ?? 1
-        config.creditsPerUSD = try number(value("CREDITS_PER_USD"), "CREDITS_PER_USD", 0.000001...1_000_000) ?? 100
-        config.keyGraceSeconds = try integer(value("TAIS_KEY_GRACE_SECONDS"), "TAIS_KEY_GRACE_SECONDS", 0...31_536_000) ?? 3600
-        config.jwtLeewaySeconds = try integer(value("TAIS_JWT_LEEWAY_SECONDS"), "TAIS_JWT_LEEWAY_SECONDS", 0...600) ?? 30
-        config.toolTimeoutSeconds = try integer(value("TAIS_TOOL_TIMEOUT_SECONDS"), "TAIS_TOOL_TIMEOUT_SECONDS", 1...600) ?? 30
+        config.toolTTLSeconds = try SettingValue.integer(value("TAIS_TOOL_TTL_SECONDS"), "TAIS_TOOL_TTL_SECONDS", 1...31_536_000) ?? 3600
+        config.creditsPerMessage = try SettingValue.number(value("CHAT_CREDITS_PER_MESSAGE"), "CHAT_CREDITS_PER_MESSAGE", 0...1_000_000) ?? 1
+        config.creditsPerUSD = try SettingValue.number(value("CREDITS_PER_USD"), "CREDITS_PER_USD", 0.000001...1_000_000) ?? 100
+        config.keyGraceSeconds = try SettingValue.integer(value("TAIS_KEY_GRACE_SECONDS"), "TAIS_KEY_GRACE_SECONDS", 0...31_536_000) ?? 3600
+        config.jwtLeewaySeconds = try SettingValue.integer(value("TAIS_JWT_LEEWAY_SECONDS"), "TAIS_JWT_LEEWAY_SECONDS", 0...600) ?? 30
+        config.toolTimeoutSeconds = try SettingValue.integer(value("TAIS_TOOL_TIMEOUT_SECONDS"), "TAIS_TOOL_TIMEOUT_SECONDS", 1...600) ?? 30
         return config
-    }
-
-    static func integer(_ raw: String?, _ name: String, _ range: ClosedRange<Int>) throws -> Int? {
-        guard let raw else { return nil }
-        guard let value = Int(raw.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
-            throw StartupFailure("\(name) must be a whole number between \(range.lowerBound) and \(range.upperBound), got \"\(raw)\"")
-        }
-        return value
-    }
-
-    static func number(_ raw: String?, _ name: String, _ range: ClosedRange<Double>) throws -> Double? {
-        guard let raw else { return nil }
-        guard let value = Double(raw.trimmingCharacters(in: .whitespaces)), value.isFinite, range.contains(value) else {
-            throw StartupFailure("\(name) must be a number between \(range.lowerBound) and \(range.upperBound), got \"\(raw)\"")
-        }
-        return value
     }
 }
