@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "openmeter-bench", targets: ["openmeter-bench"]),
         .executable(name: "credits-mcp-bench", targets: ["credits-mcp-bench"]),
         .executable(name: "tais-bench", targets: ["tais-bench"]),
+        .executable(name: "stackctl-bench", targets: ["stackctl-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
@@ -105,13 +106,22 @@ let package = Package(
         ], swiftSettings: strict),
         .target(name: "FakeStripe", dependencies: ["StackHTTP"], swiftSettings: strict),
         // stackctl's groundwork: compose/stack.yaml parsed, validated and ordered (the supervisor is a later piece).
+        // The glibc process calls Swift's Glibc module leaves out (prctl, posix_spawn's closefrom/chdir, pipe2).
+        .target(name: "CSpawn"),
         .target(name: "StackSupervisor", dependencies: [
-            "StackConfig",
+            "CSpawn", "StackConfig", "StackClients", "BlockingWork", "WireFormats",
             .product(name: "Yams", package: "Yams"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .executableTarget(name: "stackctl", dependencies: [
-            "StackConfig",
+            "StackSupervisor", "StackConfig", "StackClients", "StackHTTP", "WireFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
 
         // Clients of the running stack (MCP over Streamable HTTP, fake-openmeter's API and controls),
@@ -140,6 +150,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/tais-bench", swiftSettings: strict),
 
+        .executableTarget(name: "stackctl-bench", dependencies: [
+            "BenchmarkSupport", "StackClients", "StackSupervisor", "ProcessSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Benchmarks/stackctl-bench", swiftSettings: strict),
+
         .testTarget(name: "FakeOpenMeterTests", dependencies: [
             "FakeOpenMeter",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -161,7 +176,10 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "JWTKit", package: "jwt-kit"),
         ], swiftSettings: strict),
-        .testTarget(name: "StackSupervisorTests", dependencies: ["StackSupervisor"], swiftSettings: strict),
+        .testTarget(name: "StackSupervisorTests", dependencies: [
+            "StackSupervisor", "FakeTAIS", "StackClients",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], swiftSettings: strict),
         .testTarget(name: "StackSupportTests", dependencies: [
             "StackConfig", "StackHTTP", "FakeControls", "StackStorage", "BlockingWork", "WireFormats",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -129,6 +129,10 @@ public struct Shutdown: Sendable, Equatable {
 public struct ProcessExtras: Sendable, Equatable {
     /// Run by `/bin/sh -c` once, before the process's first start on a fresh state dir.
     public var seed: String?
+    /// The restart backoff doubles from `availability.backoff_seconds` up to this cap.
+    public var backoffMaxSeconds: Int = 30
+    /// After running this long without exiting, a process's backoff starts over from `backoff_seconds`.
+    public var stableSeconds: Int = 30
     public init(seed: String? = nil) { self.seed = seed }
 }
 
@@ -138,6 +142,8 @@ public struct StackctlSettings: Sendable, Equatable {
     public var registration: Registration?
     /// Process name → the env variable holding its port and the port used when none is chosen.
     public var ports: [String: PortSetting] = [:]
+    /// Claim names for decoding `TAIS_JWT`.
+    public var claims = ClaimNames()
     public init() {}
 }
 
@@ -148,6 +154,8 @@ public struct DevIdentity: Sendable, Equatable {
     public var groups: [String] = []
     public var roles: [String] = []
     public var ttlSeconds: Int = 3600
+    /// Granted to the tenant on a fresh state dir (fake-tais `/_fake/grants`); 0: none.
+    public var startingCredits: Double = 0
     public init(tenant: String, user: String) {
         self.tenant = tenant
         self.user = user
@@ -161,6 +169,8 @@ public struct Registration: Sendable, Equatable {
     public var path: String = "/mcp"
     public var renewAtFraction: Double = 0.8
     public var jitterFraction: Double = 0.1
+    /// How often the registration is checked (a 404 means TAIS dropped it: renew at once).
+    public var checkSeconds: Int = 2
     public init(toolName: String, toolProcess: String) {
         self.toolName = toolName
         self.toolProcess = toolProcess
@@ -170,10 +180,23 @@ public struct Registration: Sendable, Equatable {
 public struct PortSetting: Sendable, Equatable {
     public var env: String
     public var defaultPort: Int
-    public init(env: String, defaultPort: Int) {
+    /// The variable carrying the process's base URL (`http://127.0.0.1:PORT`). When it is already set in
+    /// stackctl's environment, the process is external (a real service): stackctl neither starts nor seeds it.
+    public var urlEnv: String?
+    public init(env: String, defaultPort: Int, urlEnv: String? = nil) {
         self.env = env
         self.defaultPort = defaultPort
+        self.urlEnv = urlEnv
     }
+}
+
+/// Which JWT claims carry the identity when stackctl decodes a given `TAIS_JWT`.
+public struct ClaimNames: Sendable, Equatable {
+    public var tenant = "tenant_id"
+    public var user = "sub"
+    public var groups = "groups"
+    public var roles = "roles"
+    public init() {}
 }
 
 /// One problem in the stack file: `FILE:LINE: key.path: message`.

@@ -157,6 +157,19 @@ private struct StackFileParser {
     mutating func positive(_ at: Located) -> Int? { int(at, min: 1, what: "positive") }
     mutating func nonNegative(_ at: Located) -> Int? { int(at, min: 0, what: "0 or more") }
 
+    /// A finite number (whole or decimal) of at least `min`.
+    mutating func number(_ at: Located, min: Double, what: String) -> Double? {
+        guard case let .scalar(scalar) = at.node, scalar.style == .plain, let value = Double(scalar.string), value.isFinite else {
+            fail(at, "must be a number, got \(describe(at.node))")
+            return nil
+        }
+        if value < min {
+            fail(at, "must be \(what), got \(scalar.string)")
+            return nil
+        }
+        return value
+    }
+
     mutating func fraction(_ at: Located) -> Double? {
         guard case let .scalar(scalar) = at.node, scalar.style == .plain, let value = Double(scalar.string) else {
             fail(at, "must be a number, got \(describe(at.node))")
@@ -306,9 +319,7 @@ private struct StackFileParser {
         if let availabilityAt = fields["availability"] { process.availability = availability(availabilityAt) }
         if let shutdownAt = fields["shutdown"] { process.shutdown = shutdown(shutdownAt) }
         if let disabledAt = fields["disabled"], let disabled = bool(disabledAt) { process.disabled = disabled }
-        if let extrasAt = fields["x-stackctl"], let extras = entries(extrasAt, allowed: ["seed"]) {
-            for (_, seedAt) in extras { process.extras.seed = nonEmptyString(seedAt) }
-        }
+        if let extrasAt = fields["x-stackctl"] { process.extras = processExtras(extrasAt) }
         return valid ? process : nil
     }
 
@@ -355,6 +366,16 @@ private struct StackFileParser {
         return availability
     }
 
+    mutating func processExtras(_ at: Located) -> ProcessExtras {
+        var extras = ProcessExtras()
+        guard let list = entries(at, allowed: ["seed", "backoff_max_seconds", "stable_seconds"]) else { return extras }
+        let fields = Dictionary(list, uniquingKeysWith: { first, _ in first })
+        if let seedAt = fields["seed"] { extras.seed = nonEmptyString(seedAt) }
+        if let valueAt = fields["backoff_max_seconds"], let value = nonNegative(valueAt) { extras.backoffMaxSeconds = value }
+        if let valueAt = fields["stable_seconds"], let value = nonNegative(valueAt) { extras.stableSeconds = value }
+        return extras
+    }
+
     static let signals: [String: Int32] = ["HUP": 1, "INT": 2, "QUIT": 3, "KILL": 9, "USR1": 10, "USR2": 12, "TERM": 15]
 
     mutating func shutdown(_ at: Located) -> Shutdown {
@@ -382,30 +403,62 @@ private struct StackFileParser {
 
     mutating func stackctl(_ at: Located) -> StackctlSettings {
         var settings = StackctlSettings()
-        guard let list = entries(at, allowed: ["identity", "registration", "ports"]) else { return settings }
+        guard let list = entries(at, allowed: ["identity", "registration", "ports", "claims"]) else { return settings }
         let fields = Dictionary(list, uniquingKeysWith: { first, _ in first })
         if let identityAt = fields["identity"] { settings.identity = identity(identityAt) }
         if let registrationAt = fields["registration"] { settings.registration = registration(registrationAt) }
         if let portsAt = fields["ports"], let ports = entries(portsAt, allowed: nil) {
             for (name, portAt) in ports {
-                guard let portFields = entries(portAt, allowed: ["env", "default"]) else { continue }
+                guard let portFields = entries(portAt, allowed: ["env", "default", "url_env"]) else { continue }
                 let byKey = Dictionary(portFields, uniquingKeysWith: { first, _ in first })
                 let envAt = require(portAt, "env", in: byKey)
                 let defaultAt = require(portAt, "default", in: byKey)
-                guard let envAt, let env = string(envAt) else { continue }
-                guard isEnvName(env) else {
-                    fail(envAt, "must be an environment variable name, got \"\(env)\"")
-                    continue
+                // Each field is checked even when another is wrong, so all problems are reported at once.
+                var env: String?
+                if let envAt { env = envName(envAt) }
+                var defaultPort: Int?
+                if let defaultAt { defaultPort = port(defaultAt) }
+                var urlEnv: String?
+                var urlEnvValid = true
+                if let urlEnvAt = byKey["url_env"] {
+                    urlEnv = envName(urlEnvAt)
+                    if let urlEnv, urlEnv == env {
+                        fail(urlEnvAt, "must differ from env, got \"\(urlEnv)\"")
+                    }
+                    urlEnvValid = urlEnv != nil && urlEnv != env
                 }
-                guard let defaultAt, let port = port(defaultAt) else { continue }
-                settings.ports[name] = PortSetting(env: env, defaultPort: port)
+                guard let env, let defaultPort, urlEnvValid else { continue }
+                settings.ports[name] = PortSetting(env: env, defaultPort: defaultPort, urlEnv: urlEnv)
             }
         }
+        if let claimsAt = fields["claims"] { settings.claims = claims(claimsAt) }
         return settings
     }
 
+    /// A string that is an environment variable name.
+    mutating func envName(_ at: Located) -> String? {
+        guard let value = string(at) else { return nil }
+        guard isEnvName(value) else {
+            fail(at, "must be an environment variable name, got \"\(value)\"")
+            return nil
+        }
+        return value
+    }
+
+    mutating func claims(_ at: Located) -> ClaimNames {
+        var claims = ClaimNames()
+        guard let list = entries(at, allowed: ["tenant", "user", "groups", "roles"]) else { return claims }
+        let fields = Dictionary(list, uniquingKeysWith: { first, _ in first })
+        if let valueAt = fields["tenant"], let value = nonEmptyString(valueAt) { claims.tenant = value }
+        if let valueAt = fields["user"], let value = nonEmptyString(valueAt) { claims.user = value }
+        if let valueAt = fields["groups"], let value = nonEmptyString(valueAt) { claims.groups = value }
+        if let valueAt = fields["roles"], let value = nonEmptyString(valueAt) { claims.roles = value }
+        return claims
+    }
+
     mutating func identity(_ at: Located) -> DevIdentity? {
-        guard let list = entries(at, allowed: ["tenant", "user", "email", "groups", "roles", "ttlSeconds"]) else { return nil }
+        let allowed: Set<String> = ["tenant", "user", "email", "groups", "roles", "ttlSeconds", "startingCredits"]
+        guard let list = entries(at, allowed: allowed) else { return nil }
         let fields = Dictionary(list, uniquingKeysWith: { first, _ in first })
         let tenantAt = require(at, "tenant", in: fields)
         let userAt = require(at, "user", in: fields)
@@ -415,11 +468,14 @@ private struct StackFileParser {
         if let groupsAt = fields["groups"], let groups = stringList(groupsAt) { identity.groups = groups }
         if let rolesAt = fields["roles"], let roles = stringList(rolesAt) { identity.roles = roles }
         if let ttlAt = fields["ttlSeconds"], let ttl = positive(ttlAt) { identity.ttlSeconds = ttl }
+        if let creditsAt = fields["startingCredits"], let credits = number(creditsAt, min: 0, what: "0 or more") {
+            identity.startingCredits = credits
+        }
         return identity
     }
 
     mutating func registration(_ at: Located) -> Registration? {
-        let allowed: Set<String> = ["toolName", "toolProcess", "path", "renewAtFraction", "jitterFraction"]
+        let allowed: Set<String> = ["toolName", "toolProcess", "path", "renewAtFraction", "jitterFraction", "checkSeconds"]
         guard let list = entries(at, allowed: allowed) else { return nil }
         let fields = Dictionary(list, uniquingKeysWith: { first, _ in first })
         let nameAt = require(at, "toolName", in: fields)
@@ -431,6 +487,7 @@ private struct StackFileParser {
         }
         if let valueAt = fields["renewAtFraction"], let value = fraction(valueAt) { registration.renewAtFraction = value }
         if let valueAt = fields["jitterFraction"], let value = fraction(valueAt) { registration.jitterFraction = value }
+        if let valueAt = fields["checkSeconds"], let value = positive(valueAt) { registration.checkSeconds = value }
         return registration
     }
 

@@ -1,21 +1,45 @@
 import ArgumentParser
+import StackSupervisor
 
-/// The stack supervisor. Its commands arrive with a later issue; until then it says so
-/// instead of pretending, and points at the script that runs the stack today.
 @main
-struct StackctlCommand: ParsableCommand {
+struct StackctlCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stackctl",
-        abstract: "Supervise the local credits stack (not yet available).",
+        abstract: "Run the local credits stack: start, supervise, register, stop.",
         discussion: """
-            stackctl will start fake-openmeter, fake-tais, fake-stripe and credits-mcp in order, \
-            health-check them, register the credits tool and renew it, restart what crashes and stop \
-            everything cleanly. Until it lands, run the stack with scripts/stack.sh.
-            """
+            stackctl reads compose/stack.yaml, starts fake-openmeter, fake-tais and credits-mcp in dependency \
+            order, waits until each is healthy, seeds a new state dir with demo data, mints a dev JWT, registers \
+            credits-mcp as a TAIS tool wired to a chat session, renews that registration before it expires, \
+            restarts what crashes, and stops everything (dependents first) on Ctrl-C or `stackctl down`.
+
+            Every command that talks to a running stack takes --state-dir (default .stackctl).
+
+            Exit codes: 0 done; 1 a process failed to start or become healthy (its name and last log lines are \
+            printed), or a wait timed out; 2 bad usage, a broken stack file, or no stack running where one is \
+            needed; 3 a port is taken (its holder is named); 4 the tool could not be registered.
+
+            See docs/stackctl.md.
+            """,
+        subcommands: [
+            UpCommand.self, DownCommand.self, StatusCommand.self, EnvCommand.self, WaitCommand.self,
+            LogsCommand.self, RestartCommand.self, TokenCommand.self, RegisterCommand.self, ChatCommand.self,
+        ]
     )
 
-    func run() throws {
-        print("stackctl is not available yet: run the stack with scripts/stack.sh (see README.md).")
-        throw ExitCode(2)
+    /// stackctl re-executes itself as each child's keeper; that path runs before anything else starts threads.
+    static func main() async {
+        if CommandLine.arguments.count > 1, CommandLine.arguments[1] == ProcessKeeper.subcommand {
+            ProcessKeeper.main(arguments: Array(CommandLine.arguments.dropFirst(2)))
+        }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
     }
 }

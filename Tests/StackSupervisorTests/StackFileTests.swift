@@ -23,7 +23,7 @@ import Testing
         let mcp = try #require(stack.processes["credits-mcp"])
         #expect(mcp.dependsOn == ["fake-openmeter": .processHealthy, "fake-tais": .processHealthy])
         #expect(mcp.environment.contains(EnvironmentEntry(key: "MCP_AUTH", value: "jwt")))
-        #expect(mcp.environment.contains(EnvironmentEntry(key: "TAIS_JWKS_URL", value: "http://127.0.0.1:${TAIS_PORT}/.well-known/jwks.json")))
+        #expect(mcp.environment.contains { $0.key == "TAIS_JWKS_URL" && $0.value.hasSuffix("/.well-known/jwks.json") })
         #expect(mcp.command == "${BIN}/credits-mcp --download-dir ${STATE_DIR}/downloads")
         for process in stack.processes.values {
             #expect(process.readinessProbe?.path == "/health")
@@ -31,11 +31,16 @@ import Testing
             #expect(process.shutdown.signal == 15)
         }
         #expect(stack.processes["fake-openmeter"]?.extras.seed?.contains("fake-openmeter seed") == true)
-        #expect(stack.stackctl.ports == [
-            "fake-openmeter": PortSetting(env: "OPENMETER_PORT", defaultPort: 8888),
-            "fake-tais": PortSetting(env: "TAIS_PORT", defaultPort: 5001),
-            "credits-mcp": PortSetting(env: "MCP_PORT", defaultPort: 8765),
+        // env and default only: which processes carry a url_env is the stack file's choice.
+        #expect(stack.stackctl.ports.mapValues { "\($0.env)=\($0.defaultPort)" } == [
+            "fake-openmeter": "OPENMETER_PORT=8888",
+            "fake-tais": "TAIS_PORT=5001",
+            "credits-mcp": "MCP_PORT=8765",
         ])
+        // The fakes can be replaced by real services through their URL variables.
+        #expect(stack.stackctl.ports["fake-openmeter"]?.urlEnv == "OPENMETER_URL")
+        #expect(stack.stackctl.ports["fake-tais"]?.urlEnv == "TAIS_URL")
+        #expect((stack.stackctl.identity?.startingCredits ?? 0) > 0)
         #expect(stack.stackctl.registration?.toolProcess == "credits-mcp")
         #expect(stack.stackctl.registration?.renewAtFraction == 0.8)
         #expect(stack.stackctl.identity?.groups == ["Administrators"])
@@ -229,5 +234,214 @@ import Testing
         #expect(found.count == 1)
         #expect(found.first?.hasPrefix("compose/stack.yaml:") == true)
         #expect(found.first?.contains("(yaml): not valid YAML:") == true)
+    }
+}
+
+/// The keys added for stackctl's supervisor (issue 14): each good value lands in the model, each bad one is named.
+@Suite struct StackFileSupervisorKeysTests {
+    func issues(_ yaml: String) -> [String] {
+        do {
+            _ = try StackFile.parse(yaml)
+            return []
+        } catch {
+            return error.issues.map(\.description)
+        }
+    }
+
+    @Test func goodValuesLandInTheModel() throws {
+        let stack = try StackFile.parse("""
+        processes:
+          tais:
+            command: run tais
+            x-stackctl:
+              seed: seed tais
+              backoff_max_seconds: 60
+              stable_seconds: 0
+          mcp:
+            command: run mcp
+        x-stackctl:
+          identity:
+            tenant: t
+            user: u
+            startingCredits: 2500.5
+          registration:
+            toolName: mcp
+            toolProcess: mcp
+            checkSeconds: 5
+          claims:
+            tenant: tid
+            user: preferred_username
+            groups: grp
+            roles: rl
+          ports:
+            tais: {env: TAIS_PORT, default: 5001, url_env: TAIS_URL}
+            mcp: {env: MCP_PORT, default: 0}
+        """)
+        let tais = try #require(stack.processes["tais"])
+        #expect(tais.extras.seed == "seed tais")
+        #expect(tais.extras.backoffMaxSeconds == 60)
+        #expect(tais.extras.stableSeconds == 0)
+        #expect(stack.stackctl.identity?.startingCredits == 2500.5)
+        #expect(stack.stackctl.registration?.checkSeconds == 5)
+        var claims = ClaimNames()
+        claims.tenant = "tid"
+        claims.user = "preferred_username"
+        claims.groups = "grp"
+        claims.roles = "rl"
+        #expect(stack.stackctl.claims == claims)
+        #expect(stack.stackctl.ports["tais"] == PortSetting(env: "TAIS_PORT", defaultPort: 5001, urlEnv: "TAIS_URL"))
+        #expect(stack.stackctl.ports["mcp"] == PortSetting(env: "MCP_PORT", defaultPort: 0))
+    }
+
+    @Test func omittedKeysTakeTheirDefaults() throws {
+        let stack = try StackFile.parse("""
+        processes:
+          mcp:
+            command: run mcp
+        x-stackctl:
+          identity: {tenant: t, user: u, startingCredits: 7}
+          registration: {toolName: mcp, toolProcess: mcp}
+          claims: {user: name}
+        """)
+        let mcp = try #require(stack.processes["mcp"])
+        #expect(mcp.extras.backoffMaxSeconds == 30)
+        #expect(mcp.extras.stableSeconds == 30)
+        #expect(mcp.extras.seed == nil)
+        #expect(stack.stackctl.identity?.startingCredits == 7)
+        #expect(stack.stackctl.registration?.checkSeconds == 2)
+        #expect(stack.stackctl.claims.user == "name")
+        #expect(stack.stackctl.claims.tenant == "tenant_id")
+        #expect(stack.stackctl.claims.groups == "groups")
+        #expect(stack.stackctl.claims.roles == "roles")
+        let bare = try StackFile.parse("processes:\n  a:\n    command: x\n")
+        #expect(bare.stackctl.claims == ClaimNames())
+        #expect(bare.processes["a"]?.extras == ProcessExtras())
+    }
+
+    @Test func badProcessExtrasAreNamed() {
+        #expect(issues("""
+        processes:
+          a:
+            command: x
+            x-stackctl:
+              backoff_max_seconds: -1
+              stable_seconds: soon
+              restart_on: never
+              seed: ""
+        """) == [
+            "compose/stack.yaml:5: processes.a.x-stackctl.backoff_max_seconds: must be 0 or more, got -1",
+            #"compose/stack.yaml:6: processes.a.x-stackctl.stable_seconds: must be a whole number, got "soon""#,
+            "compose/stack.yaml:7: processes.a.x-stackctl.restart_on: unknown key",
+            "compose/stack.yaml:8: processes.a.x-stackctl.seed: must not be empty",
+        ])
+        #expect(issues("""
+        processes:
+          a:
+            command: x
+            x-stackctl:
+              backoff_max_seconds: 1.5
+              stable_seconds: [30]
+        """) == [
+            #"compose/stack.yaml:5: processes.a.x-stackctl.backoff_max_seconds: must be a whole number, got "1.5""#,
+            "compose/stack.yaml:6: processes.a.x-stackctl.stable_seconds: must be a whole number, got a list",
+        ])
+    }
+
+    @Test func badIdentityAndRegistrationValuesAreNamed() {
+        #expect(issues("""
+        processes:
+          a:
+            command: x
+        x-stackctl:
+          identity:
+            tenant: t
+            user: u
+            startingCredits: -5
+          registration:
+            toolName: a
+            toolProcess: a
+            checkSeconds: 0
+        """) == [
+            "compose/stack.yaml:8: x-stackctl.identity.startingCredits: must be 0 or more, got -5",
+            "compose/stack.yaml:12: x-stackctl.registration.checkSeconds: must be positive, got 0",
+        ])
+        #expect(issues("""
+        processes:
+          a:
+            command: x
+        x-stackctl:
+          identity:
+            tenant: t
+            user: u
+            startingCredits: "100"
+          registration:
+            toolName: a
+            toolProcess: a
+            checkSeconds: 2.5
+            checkEvery: 3
+        """) == [
+            #"compose/stack.yaml:8: x-stackctl.identity.startingCredits: must be a number, got "100""#,
+            #"compose/stack.yaml:12: x-stackctl.registration.checkSeconds: must be a whole number, got "2.5""#,
+            "compose/stack.yaml:13: x-stackctl.registration.checkEvery: unknown key",
+        ])
+        #expect(issues("""
+        processes:
+          a:
+            command: x
+        x-stackctl:
+          identity: {tenant: t, user: u, startingCredits: .inf}
+        """) == [#"compose/stack.yaml:5: x-stackctl.identity.startingCredits: must be a number, got ".inf""#])
+    }
+
+    @Test func badClaimsAreNamed() {
+        #expect(issues("""
+        processes:
+          a:
+            command: x
+        x-stackctl:
+          claims:
+            tenant: ""
+            user: [sub]
+            groups: ~
+            email: mail
+        """) == [
+            "compose/stack.yaml:6: x-stackctl.claims.tenant: must not be empty",
+            "compose/stack.yaml:7: x-stackctl.claims.user: must be a string, got a list",
+            "compose/stack.yaml:8: x-stackctl.claims.groups: must be a string, got null",
+            "compose/stack.yaml:9: x-stackctl.claims.email: unknown key",
+        ])
+        #expect(issues("""
+        processes:
+          a:
+            command: x
+        x-stackctl:
+          claims: tenant_id
+        """) == [#"compose/stack.yaml:5: x-stackctl.claims: must be a mapping, got "tenant_id""#])
+    }
+
+    @Test func badURLVariablesAreNamed() {
+        #expect(issues("""
+        processes:
+          a:
+            command: x
+          b:
+            command: y
+          c:
+            command: z
+        x-stackctl:
+          ports:
+            a: {env: A_PORT, default: 1, url_env: "A-URL"}
+            b: {env: B_PORT, default: 2, url_env: [B_URL]}
+            c:
+              env: C_PORT
+              default: 3
+              url_env: C_PORT
+              url: http://x
+        """) == [
+            #"compose/stack.yaml:10: x-stackctl.ports.a.url_env: must be an environment variable name, got "A-URL""#,
+            "compose/stack.yaml:11: x-stackctl.ports.b.url_env: must be a string, got a list",
+            #"compose/stack.yaml:15: x-stackctl.ports.c.url_env: must differ from env, got "C_PORT""#,
+            "compose/stack.yaml:16: x-stackctl.ports.c.url: unknown key",
+        ])
     }
 }

@@ -1,0 +1,88 @@
+import Foundation
+import Synchronization
+
+/// Where every child's output goes: its own rotating file (`logs/NAME.log`), the merged `logs/stack.log`
+/// (`[name] line`), and, in the foreground, the console with the same prefix (coloured on a terminal).
+/// Lines are written whole and in the order they arrive.
+public final class LogSink: Sendable {
+    public let directory: URL
+    private let state: Mutex<State>
+    private let console: ConsoleStyle?
+
+    public enum ConsoleStyle: Sendable {
+        case plain
+        case coloured
+    }
+
+    struct State: ~Copyable {
+        var files: [String: RotatingLogFile] = [:]
+        var merged: RotatingLogFile
+        var width = 0
+        var colours: [String: String] = [:]
+    }
+
+    private static let palette = ["\u{1B}[36m", "\u{1B}[33m", "\u{1B}[35m", "\u{1B}[32m", "\u{1B}[34m", "\u{1B}[91m"]
+
+    /// `console` nil: files only (detached runs, where the supervisor's own output is a file already).
+    public init(directory: URL, console: ConsoleStyle?, names: [String]) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.directory = directory
+        self.console = console
+        var state = State(merged: RotatingLogFile(path: directory.appendingPathComponent("stack.log").path))
+        state.width = (names + ["stackctl"]).map(\.count).max() ?? 8
+        for (index, name) in names.sorted().enumerated() {
+            state.colours[name] = Self.palette[index % Self.palette.count]
+        }
+        self.state = Mutex(state)
+    }
+
+    public func path(of process: String) -> URL { directory.appendingPathComponent("\(process).log") }
+
+    /// One line of a child's output (without its newline).
+    public func line(_ process: String, _ text: String) {
+        let bytes = Array((text + "\n").utf8)
+        let prefixed = "[\(process)] \(text)\n"
+        state.withLock { state in
+            if state.files[process] == nil {
+                state.files[process] = RotatingLogFile(path: directory.appendingPathComponent("\(process).log").path)
+            }
+            state.files[process]!.write(bytes)
+            state.merged.write(Array(prefixed.utf8))
+            if let console {
+                let padded = "[\(process)]".padding(toLength: state.width + 2, withPad: " ", startingAt: 0)
+                switch console {
+                case .plain: Self.writeConsole("\(padded) \(text)\n")
+                case .coloured:
+                    let colour = state.colours[process] ?? "\u{1B}[37m"
+                    Self.writeConsole("\(colour)\(padded)\u{1B}[0m \(text)\n")
+                }
+            }
+        }
+    }
+
+    /// The supervisor's own line: in the merged log as `[stackctl] …` and on the console as is.
+    public func note(_ text: String) {
+        let prefixed = "[stackctl] \(text)\n"
+        state.withLock { state in
+            state.merged.write(Array(prefixed.utf8))
+        }
+        Self.writeConsole(text + "\n")
+    }
+
+    private static func writeConsole(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// The last `count` lines of a process's log (or of the merged log when `process` is nil).
+    public func tail(_ process: String?, count: Int) -> [String] {
+        let file = directory.appendingPathComponent("\(process ?? "stack").log")
+        return Self.tail(of: file, count: count)
+    }
+
+    public static func tail(of file: URL, count: Int) -> [String] {
+        guard count > 0, let data = try? Data(contentsOf: file) else { return [] }
+        var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last == "" { lines.removeLast() }
+        return lines.suffix(count).map(String.init)
+    }
+}

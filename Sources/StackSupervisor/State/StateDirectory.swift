@@ -1,0 +1,100 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The files a stack keeps under `--state-dir`: the lock that makes one supervisor per directory, the
+/// runtime file the CLI finds the control API by, the per-run control token, logs and the fakes' data.
+public struct StateDirectory: Sendable {
+    public let url: URL
+
+    public init(_ url: URL) { self.url = url.standardizedFileURL }
+
+    public var lockFile: URL { url.appendingPathComponent("stackctl.lock") }
+    public var runtimeFile: URL { url.appendingPathComponent("stackctl.json") }
+    public var tokenFile: URL { url.appendingPathComponent("control-token") }
+    public var childrenFile: URL { url.appendingPathComponent("children.json") }
+    public var logs: URL { url.appendingPathComponent("logs", isDirectory: true) }
+    public var supervisorLog: URL { logs.appendingPathComponent("stackctl.log") }
+    /// Written by a detached supervisor once the stack is up, so the waiting `up --detach` can return.
+    public var readyFile: URL { url.appendingPathComponent("ready") }
+
+    public func seedMarker(_ process: String) -> URL { url.appendingPathComponent(".seeded-\(process)") }
+
+    public func create() throws {
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+    }
+
+    /// Takes the directory's lock for this process's lifetime (the kernel drops it when the process dies,
+    /// however it dies). Nil when another supervisor holds it.
+    public func lock() throws -> Int32? {
+        let fd = open(lockFile.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw SupervisorFailure("cannot open \(lockFile.path): \(String(cString: strerror(errno)))", exitCode: 2)
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+
+    /// Whether a supervisor holds the lock right now.
+    public var isLocked: Bool {
+        let fd = open(lockFile.path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return true
+    }
+
+    public func readRuntime() -> RuntimeInfo? {
+        guard let data = try? Data(contentsOf: runtimeFile) else { return nil }
+        return try? JSONDecoder().decode(RuntimeInfo.self, from: data)
+    }
+
+    public func writeRuntime(_ info: RuntimeInfo) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(info).write(to: runtimeFile, options: .atomic)
+        // It holds the dev token.
+        chmod(runtimeFile.path, 0o600)
+    }
+
+    /// A fresh random control token, readable by this user only.
+    public func newControlToken() throws -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
+        let token = bytes.map { String(format: "%02x", $0) }.joined()
+        unlink(tokenFile.path)
+        let fd = open(tokenFile.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SupervisorFailure("cannot write \(tokenFile.path)", exitCode: 2) }
+        _ = token.withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+        return token
+    }
+
+    public func controlToken() -> String? {
+        (try? String(contentsOf: tokenFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// `stackctl.json`: how the CLI reaches the running supervisor, and what `env` prints.
+public struct RuntimeInfo: Codable, Sendable {
+    public var pid: Int32
+    public var controlPort: Int
+    public var controlURL: String
+    public var stackFile: String
+    public var env: [String: String]
+
+    public init(pid: Int32, controlPort: Int, stackFile: String, env: [String: String]) {
+        self.pid = pid
+        self.controlPort = controlPort
+        controlURL = "http://127.0.0.1:\(controlPort)"
+        self.stackFile = stackFile
+        self.env = env
+    }
+}

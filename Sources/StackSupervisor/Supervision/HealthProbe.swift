@@ -1,0 +1,35 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// A readiness probe resolved to a URL: healthy when a GET answers 2xx within the timeout.
+public struct HealthProbe: Sendable {
+    public let url: String
+    public let timeout: Duration
+    public let period: Duration
+    public let failureThreshold: Int
+    public let initialDelay: Duration
+    /// How often start-up polls: fast, so a dependent starts the moment its dependency serves.
+    public static let startupInterval: Duration = .milliseconds(50)
+
+    public init(url: String, timeout: Duration, period: Duration, failureThreshold: Int, initialDelay: Duration) {
+        self.url = url
+        self.timeout = timeout
+        self.period = period
+        self.failureThreshold = failureThreshold
+        self.initialDelay = initialDelay
+    }
+
+    public func check() async -> Bool {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        do {
+            let milliseconds = Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+            let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(milliseconds))
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            return (200..<300).contains(Int(response.status.code))
+        } catch {
+            return false
+        }
+    }
+}

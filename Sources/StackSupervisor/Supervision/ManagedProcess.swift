@@ -1,0 +1,238 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One process of the stack for the whole life of the supervisor: starts it once its dependencies meet their
+/// conditions, probes it (fast while starting, at the probe's period after), restarts it under its policy with
+/// backoff, and stops it (its signal, then KILL to its group after the timeout).
+public actor ManagedProcess {
+    public enum Event: Sendable {
+        /// A run began: the keeper and the command's pids (for reaping leftovers after a crash).
+        case started(name: String, keeper: Int32, service: Int32)
+        /// Healthy (or running, without a probe); `run` counts the starts, 1 for the first.
+        case healthy(name: String, run: Int)
+        /// Ended and will not be started again by policy; `stopStack` for `exit_on_failure`.
+        case ended(name: String, status: ExitStatus, stopStack: Bool)
+    }
+
+    public nonisolated let spec: ResolvedProcess
+    private let sink: LogSink
+    private let keeperExecutable: String
+    private let onEvent: @Sendable (Event) -> Void
+
+    private var state: ServiceState
+    private var healthy = false
+    private var restarts = 0
+    private var runs = 0
+    private var lastExit: String?
+    private var child: ChildProcess?
+    private var stopRequested = false
+    private var restartRequested = false
+    private var wakeups: AsyncStream<Void>.Continuation?
+
+    public init(spec: ResolvedProcess, sink: LogSink, keeperExecutable: String, onEvent: @escaping @Sendable (Event) -> Void) {
+        self.spec = spec
+        self.sink = sink
+        self.keeperExecutable = keeperExecutable
+        self.onEvent = onEvent
+        state = spec.external ? .external : .pending
+        healthy = spec.external
+    }
+
+    public func status() -> ServiceStatus {
+        ServiceStatus(name: spec.name, state: state, healthy: healthy, pid: child?.servicePID, url: spec.url,
+                      restarts: restarts, lastExit: lastExit)
+    }
+
+    /// Started and (with a probe) healthy at least once in the current run.
+    public func meets(_ condition: DependencyCondition) -> Bool {
+        switch condition {
+        case .processStarted: return state == .external || child != nil
+        case .processHealthy: return healthy
+        }
+    }
+
+    /// The process's whole life; returns once it is stopped for good (`stop()`).
+    public func run(dependencies: [(ManagedProcess, DependencyCondition)]) async {
+        guard !spec.external else { return }
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        wakeups = continuation
+        for (dependency, condition) in dependencies {
+            while await !dependency.meets(condition) {
+                if stopRequested { state = .stopped; return }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        var attempt = 0
+        var iterator = stream.makeAsyncIterator()
+        while !stopRequested {
+            let startedAt = ContinuousClock.now
+            guard let status = await runOnce() else { break }
+            if stopRequested { break }
+            if restartRequested {
+                restartRequested = false
+                restarts += 1
+                sink.note("restarting \(spec.name) (requested)")
+                continue
+            }
+            let ran = ContinuousClock.now - startedAt
+            if ran >= .seconds(spec.extras.stableSeconds) { attempt = 0 }
+            let limit = spec.availability.maxRestarts
+            if shouldRestart(spec.availability.restart, status: status), limit == 0 || attempt < limit {
+                attempt += 1
+                restarts += 1
+                state = .restarting
+                let wait = restartBackoff(attempt: attempt, baseSeconds: spec.availability.backoffSeconds,
+                                          capSeconds: spec.extras.backoffMaxSeconds)
+                sink.note("\(spec.name) \(status) after \(Self.seconds(ran)); restart \(attempt) in \(Self.seconds(wait))")
+                await sleepUnlessWoken(wait)
+                continue
+            }
+            let exhausted = shouldRestart(spec.availability.restart, status: status)
+            state = status.isSuccess ? .stopped : .failed
+            sink.note("\(spec.name) \(status) after \(Self.seconds(ran))" + (exhausted ? "; gave up after \(limit) restarts" : ""))
+            onEvent(.ended(name: spec.name, status: status, stopStack: spec.availability.restart == .exitOnFailure && !status.isSuccess))
+            // Stays down until `restart` (or the stack stops).
+            while !stopRequested && !restartRequested {
+                guard await iterator.next(isolation: self) != nil else { break }
+            }
+            if restartRequested {
+                restartRequested = false
+                restarts += 1
+                attempt = 0
+            }
+        }
+        state = .stopped
+        healthy = false
+        continuation.finish()
+    }
+
+    /// One start to exit; nil when the command could not even be started.
+    private func runOnce() async -> ExitStatus? {
+        state = .starting
+        healthy = false
+        let child: ChildProcess
+        do {
+            child = try await ChildProcess.start(
+                name: spec.name, command: spec.command, environment: spec.environment,
+                workingDirectory: spec.workingDirectory, graceSeconds: spec.shutdown.timeoutSeconds,
+                keeperExecutable: keeperExecutable)
+        } catch {
+            lastExit = "\(error)"
+            state = .failed
+            sink.note("cannot start \(spec.name): \(error)")
+            onEvent(.ended(name: spec.name, status: ExitStatus(raw: 127 << 8), stopStack: false))
+            return nil
+        }
+        self.child = child
+        onEvent(.started(name: spec.name, keeper: child.keeperPID, service: child.servicePID))
+        runs += 1
+        let run = runs
+        if spec.probe == nil { markHealthy(run: run) }
+        let sink = self.sink
+        async let pumped: Void = child.pumpOutput(into: sink)
+        let status = await withTaskGroup(of: ExitStatus?.self) { group in
+            group.addTask { await child.waitForExit() }
+            group.addTask { await self.probe(run: run); return nil }
+            var status = ExitStatus(raw: 0)
+            for await result in group {
+                if let result {
+                    status = result
+                    group.cancelAll()
+                }
+            }
+            return status
+        }
+        await pumped
+        self.child = nil
+        healthy = false
+        lastExit = status.description
+        return status
+    }
+
+    private func probe(run: Int) async {
+        guard let probe = spec.probe else { return }
+        try? await Task.sleep(for: probe.initialDelay)
+        while !Task.isCancelled {
+            if await probe.check() {
+                markHealthy(run: run)
+                break
+            }
+            try? await Task.sleep(for: HealthProbe.startupInterval)
+        }
+        var failures = 0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: probe.period)
+            if Task.isCancelled { return }
+            if await probe.check() {
+                if !healthy, !Task.isCancelled {
+                    sink.note("\(spec.name) is healthy again")
+                    healthy = true
+                }
+                failures = 0
+            } else if !Task.isCancelled {
+                failures += 1
+                if failures == probe.failureThreshold, healthy {
+                    healthy = false
+                    sink.note("\(spec.name) failed \(failures) health checks in a row (\(probe.url))")
+                }
+            }
+        }
+    }
+
+    private func markHealthy(run: Int) {
+        guard runs == run, !stopRequested else { return }
+        state = .running
+        healthy = true
+        onEvent(.healthy(name: spec.name, run: run))
+    }
+
+    private func sleepUnlessWoken(_ duration: Duration) async {
+        let deadline = ContinuousClock.now + duration
+        while ContinuousClock.now < deadline, !stopRequested, !restartRequested {
+            try? await Task.sleep(for: min(.milliseconds(50), deadline - ContinuousClock.now))
+        }
+        if restartRequested { restartRequested = false }
+    }
+
+    /// Restarts the process now (also one that is down); the restart count grows by one. Returns once the
+    /// old run has ended (its signal, then KILL after the timeout); the new one starts by itself.
+    public func restart() async {
+        guard !spec.external, !stopRequested else { return }
+        restartRequested = true
+        wakeups?.yield()
+        if let child {
+            child.signal(spec.shutdown.signal)
+            await escalate(child, after: .seconds(spec.shutdown.timeoutSeconds))
+        }
+    }
+
+    /// Stops the process for good: its shutdown signal, then KILL to its group after the timeout; returns
+    /// once it is gone.
+    public func stop() async {
+        stopRequested = true
+        wakeups?.yield()
+        guard let child else { return }
+        state = .stopping
+        child.signal(spec.shutdown.signal)
+        await escalate(child, after: .seconds(spec.shutdown.timeoutSeconds))
+        while self.child === child { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    private func escalate(_ child: ChildProcess, after timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
+        while self.child === child, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        if self.child === child {
+            sink.note("\(spec.name) did not stop within \(Self.seconds(timeout)): killing its process group")
+            child.killGroup()
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return value < 10 ? String(format: "%.1f s", value) : String(format: "%.0f s", value)
+    }
+}

@@ -1,0 +1,40 @@
+/// `status --json` (contract): the stack's state, each service, the registration.
+public struct StackStatus: Codable, Sendable {
+    public enum State: String, Codable, Sendable {
+        case running, starting, degraded, stopped
+    }
+
+    public var state: State
+    public var services: [ServiceStatus]
+    public var registration: RegistrationStatus?
+
+    public init(state: State, services: [ServiceStatus], registration: RegistrationStatus?) {
+        self.state = state
+        self.services = services
+        self.registration = registration
+    }
+}
+
+/// The registration as `status` shows it.
+public struct RegistrationStatus: Codable, Sendable, Equatable {
+    public var toolId: String?
+    public var sessionId: String?
+    public var tenant: String?
+    public var user: String?
+    public var expiresAt: String?
+    public var renewals: Int
+    public var state: String
+    public var lastError: String?
+
+    public init(toolId: String?, sessionId: String?, tenant: String?, user: String?, expiresAt: String?, renewals: Int,
+                state: String, lastError: String?) {
+        self.toolId = toolId
+        self.sessionId = sessionId
+        self.tenant = tenant
+        self.user = user
+        self.expiresAt = expiresAt
+        self.renewals = renewals
+        self.state = state
+        self.lastError = lastError
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a resolved stack: reaps what a crashed run left, checks ports, seeds a fresh state dir, starts the
+/// processes in dependency order, waits for health, registers the tool, keeps everything alive and registered,
+/// and stops it all, dependents first, when asked (signal, `down`, or an `exit_on_failure` process).
+public actor Supervisor {
+    public struct Configuration: Sendable {
+        public var plan: StackPlan
+        public var state: StateDirectory
+        public var keeperExecutable: String
+        public var startupTimeout: Duration
+        /// `TAIS_JWT` when given: decoded and used instead of minting a dev token.
+        public var providedToken: String?
+        /// `TAIS_SESSION_ID` when given.
+        public var requestedSession: String?
+
+        public init(plan: StackPlan, state: StateDirectory, keeperExecutable: String, startupTimeout: Duration,
+                    providedToken: String?, requestedSession: String?) {
+            self.plan = plan
+            self.state = state
+            self.keeperExecutable = keeperExecutable
+            self.startupTimeout = startupTimeout
+            self.providedToken = providedToken
+            self.requestedSession = requestedSession
+        }
+    }
+
+    public nonisolated let configuration: Configuration
+    public nonisolated let sink: LogSink
+    var processes: [String: ManagedProcess] = [:]
+    var registration: RegistrationKeeper?
+    var phase: StackStatus.State = .starting
+    private var children: [String: ChildRecord] = [:]
+    private let stopRequested = Atomic<Bool>(false)
+    var stopWasRequested: Bool { stopRequested.load(ordering: .relaxed) }
+    let stopRequests: AsyncStream<String>
+    private let stopContinuation: AsyncStream<String>.Continuation
+    private let events: AsyncStream<ManagedProcess.Event>
+    private let eventContinuation: AsyncStream<ManagedProcess.Event>.Continuation
+
+    public init(configuration: Configuration, sink: LogSink) {
+        self.configuration = configuration
+        self.sink = sink
+        (stopRequests, stopContinuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        (events, eventContinuation) = AsyncStream<ManagedProcess.Event>.makeStream()
+    }
+
+    /// Asks the supervisor to stop everything (`down`, a signal). Safe to call any time, also during start-up.
+    public nonisolated func requestStop(reason: String) {
+        stopRequested.store(true, ordering: .relaxed)
+        stopContinuation.yield(reason)
+    }
+
+    // MARK: status
+
+    public func status() async -> StackStatus {
+        var services: [ServiceStatus] = []
+        for name in processes.keys.sorted() { services.append(await processes[name]!.status()) }
+        let registrationStatus = await registration?.snapshot().status
+        var state = phase
+        if phase == .running {
+            let unhealthy = services.contains { !$0.healthy }
+            let registrationBad = registrationStatus.map { $0.state != "registered" } ?? false
+            if unhealthy || registrationBad { state = .degraded }
+        }
+        return StackStatus(state: state, services: services, registration: registrationStatus)
+    }
+
+    /// `KEY=VALUE` for other tools: every URL, the OpenMeter key, the MCP endpoint, the token, session and tool.
+    public func environment() async -> [String: String] {
+        var env: [String: String] = [:]
+        let plan = configuration.plan
+        for (name, setting) in plan.file.stackctl.ports {
+            if let urlEnv = setting.urlEnv, let url = plan.processes[name]?.url { env[urlEnv] = url }
+        }
+        if let key = plan.processes.values.compactMap({ $0.environment["OPENMETER_API_KEY"] }).first { env["OPENMETER_API_KEY"] = key }
+        if let registration = plan.file.stackctl.registration, let url = plan.processes[registration.toolProcess]?.url {
+            env["MCP_URL"] = url + registration.path
+        }
+        if let keeper = registration {
+            let snapshot = await keeper.snapshot()
+            if let token = await keeper.currentToken() { env["TAIS_JWT"] = token }
+            if let session = snapshot.sessionId { env["TAIS_SESSION_ID"] = session }
+            if let tool = snapshot.toolId { env["TAIS_TOOL_ID"] = tool }
+        }
+        return env
+    }
+
+    public func restart(_ name: String) async throws(SupervisorFailure) {
+        guard let process = processes[name] else {
+            throw .usage("no process named \"\(name)\" (the stack has \(processes.keys.sorted().joined(separator: ", ")))")
+        }
+        sink.note("restarting \(name) (requested)")
+        await process.restart()
+    }
+
+    public func renewRegistration() async {
+        await registration?.renewNow(reason: "requested")
+    }
+
+    public func logTail(_ name: String?, count: Int) throws(SupervisorFailure) -> [String] {
+        if let name, configuration.plan.processes[name] == nil {
+            throw .usage("no process named \"\(name)\"")
+        }
+        return sink.tail(name, count: count)
+    }
+
+    // MARK: run
+
+    /// Runs the stack until a stop is requested. `alongside` (the control API) runs for the same time;
+    /// `onReady` is called once everything is healthy and registered. Throws when start-up fails, after
+    /// stopping whatever had started.
+    public func run(alongside: @escaping @Sendable () async -> Void,
+                    onReady: @escaping @Sendable (StackStatus, [String: String]) async -> Void) async throws(SupervisorFailure) {
+        let plan = configuration.plan
+        await reapLeftovers()
+        try checkPorts()
+        try await seed()
+        for process in plan.started {
+            processes[process.name] = ManagedProcess(
+                spec: process, sink: sink, keeperExecutable: configuration.keeperExecutable,
+                onEvent: { [eventContinuation] event in eventContinuation.yield(event) })
+        }
+        for process in plan.processes.values where process.external {
+            processes[process.name] = ManagedProcess(spec: process, sink: sink, keeperExecutable: "", onEvent: { _ in })
+        }
+        var failure: SupervisorFailure?
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await alongside() }
+            group.addTask {
+                for await event in self.events { await self.record(event) }
+            }
+            for (name, process) in processes {
+                let dependencies = plan.processes[name]!.dependsOn.compactMap { dep, condition in
+                    processes[dep].map { ($0, condition) }
+                }
+                group.addTask { await process.run(dependencies: dependencies) }
+            }
+            do {
+                try await waitUntilHealthy()
+                try await register()
+                phase = .running
+                let env = await environment()
+                try? configuration.state.writeRuntime(RuntimeInfo(
+                    pid: getpid(), controlPort: configuration.state.readRuntime()?.controlPort ?? 0,
+                    stackFile: configuration.state.readRuntime()?.stackFile ?? "", env: env))
+                await onReady(await status(), env)
+                if let keeper = registration {
+                    group.addTask { await keeper.keepAlive() }
+                }
+                var iterator = stopRequests.makeAsyncIterator()
+                if let reason = await iterator.next() { sink.note("stopping the stack (\(reason))") }
+            } catch {
+                failure = error as? SupervisorFailure ?? SupervisorFailure("\(error)", exitCode: 1)
+            }
+            await shutdown()
+            eventContinuation.finish()
+            group.cancelAll()
+        }
+        if let failure { throw failure }
+    }
+
+    private func record(_ event: ManagedProcess.Event) async {
+        switch event {
+        case let .started(name, keeper, service):
+            if let keeperStamp = ProcessStamp.of(keeper) {
+                children[name] = ChildRecord(name: name, keeper: keeperStamp, service: ProcessStamp.of(service), serviceGroup: service)
+                try? Leftovers.save(Array(children.values).sorted { $0.name < $1.name }, to: configuration.state.childrenFile)
+            }
+        case let .healthy(name, run):
+            guard run > 1, phase == .running, let keeper = registration else { return }
+            let plan = configuration.plan
+            if name == plan.file.stackctl.registration?.toolProcess || plan.processes[name]?.url == plan.variables["TAIS_URL"] {
+                await keeper.renewNow(reason: "\(name) restarted")
+            }
+        case let .ended(name, status, stopStack):
+            if stopStack {
+                requestStop(reason: "\(name) \(status) and its policy is exit_on_failure")
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import StackSupervisor
+
+/// The block `up` ends with: where everything is, who you are, and a first thing to try. The token is shown
+/// shortened: this text also lands in logs/stackctl.log, and `stackctl env` prints it whole.
+struct ReadySummary {
+    let status: StackStatus
+    let env: [String: String]
+    let stateDir: String
+    let detached: Bool
+    let elapsed: Duration
+
+    var text: String {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let stateFlag = stateDir == ".stackctl" ? "" : " --state-dir \(stateDir)"
+        var lines = ["", "The credits stack is up (\(String(format: "%.1f", seconds)) s). " +
+                     (detached ? "`stackctl down\(stateFlag)` stops it." : "Ctrl-C stops it.")]
+        let width = status.services.map(\.name.count).max() ?? 10
+        for service in status.services {
+            let name = service.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            let state = service.state == .external ? "external" : (service.healthy ? "healthy" : service.state.rawValue)
+            let pid = service.pid.map { "pid \($0)" } ?? ""
+            lines.append("  \(name)  \(service.url ?? "-")  \(state)  \(pid)")
+        }
+        if let mcp = env["MCP_URL"] { lines.append("  MCP endpoint: \(mcp)") }
+        if let registration = status.registration {
+            lines.append("  tenant \(registration.tenant ?? "?"), user \(registration.user ?? "?")")
+            lines.append("  tool \(registration.toolId ?? "?") (expires \(registration.expiresAt ?? "?"), renewed automatically)")
+            lines.append("  session \(registration.sessionId ?? "?")")
+        }
+        if let token = env["TAIS_JWT"] {
+            lines.append("  token \(token.prefix(16))… (`stackctl env\(stateFlag)` prints it with every URL)")
+        }
+        lines.append("Ask the chat agent:")
+        lines.append("  stackctl chat\(stateFlag) \"How many AI credits has my tenant used this month?\"")
+        lines.append("")
+        return lines.joined(separator: "\n")
+    }
+}
