@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: builds once, then the Swift unit and integration tests (real processes),
-# then the conformance suites that drive the official Python SDKs against the built binaries.
+# Runs every test: builds once, then the Swift unit and integration tests (real processes), the README's
+# first command as a smoke test, then the conformance suites that drive the official Python SDKs against
+# the built binaries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,13 @@ export CREDITS_STACK_BIN="$BIN"
 
 echo "== swift tests (unit + integration)"
 swift test --skip-build
+
+echo "== the README's first command: scripts/stackctl up (detached, free ports), one chat, down"
+state="$(mktemp -d)"
+trap 'scripts/stackctl down --state-dir "$state" >/dev/null 2>&1 || true; rm -rf "$state"' EXIT
+scripts/stackctl up --detach --ephemeral-ports --state-dir "$state"
+scripts/stackctl chat --state-dir "$state" "How many AI credits has my tenant used this month?"
+scripts/stackctl down --state-dir "$state"
 
 echo "== conformance (official SDKs against the built binaries)"
 if [ ! -x .venv/bin/python ]; then

@@ -21,7 +21,7 @@ import Testing
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("compose/seed.yaml").path
         let settings = try SeedSettings.load(path: path)
-        #expect(settings.tenants == 3 && settings.events == 20_000 && settings.days == 30 && settings.seed == 42)
+        #expect(settings.tenants == 3 && settings.events == 30_000 && settings.days == 60 && settings.seed == 42)
     }
 
     @Test func badFilesSayWhatIsWrong() throws {

@@ -215,9 +215,11 @@ public actor ManagedProcess {
         wakeups?.yield()
         guard let child else { return }
         state = .stopping
+        let started = ContinuousClock.now
         child.signal(spec.shutdown.signal)
         await escalate(child, after: .seconds(spec.shutdown.timeoutSeconds))
         while self.child === child { try? await Task.sleep(for: .milliseconds(10)) }
+        sink.note("stopped \(spec.name): \(lastExit ?? "gone") after \(Self.seconds(ContinuousClock.now - started))")
     }
 
     private func escalate(_ child: ChildProcess, after timeout: Duration) async {

@@ -110,8 +110,10 @@ struct UpCommand: AsyncParsableCommand {
             sink: sink)
         let control = ControlServer(supervisor: supervisor, port: controlPort, token: token)
         let logger = {
+            // Hummingbird logs its own shutdown on cancellation as errors; the control API's failures reach
+            // the user through the supervisor's notes instead.
             var logger = Logger(label: "stackctl.control")
-            logger.logLevel = .warning
+            logger.logLevel = .critical
             return logger
         }()
         let started = ContinuousClock.now
@@ -122,7 +124,7 @@ struct UpCommand: AsyncParsableCommand {
             try await supervisor.run(
                 alongside: {
                     await withTaskGroup(of: Void.self) { group in
-                        group.addTask { await control.run(logger: logger) }
+                        group.addTask { await control.run(logger: logger, sink: sink) }
                         group.addTask {
                             let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm, .sighup)
                             for await signal in signals { supervisor.requestStop(reason: "\(signal)") }

@@ -66,7 +66,7 @@ struct ControlServer: Sendable {
     }
 
     /// Serves until the task is cancelled (the supervisor's group ends).
-    func run(logger: Logger) async {
+    func run(logger: Logger, sink: LogSink) async {
         let app = Application(
             router: router(),
             configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
@@ -75,7 +75,7 @@ struct ControlServer: Sendable {
             try await app.runService(gracefulShutdownSignals: [])
         } catch is CancellationError {
         } catch {
-            logger.error("control API stopped: \(error)")
+            sink.note("the control API stopped: \(error)")
         }
     }
 }
