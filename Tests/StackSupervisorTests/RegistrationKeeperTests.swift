@@ -291,6 +291,47 @@ struct RegistrationKeeperTests {
         }
     }
 
+    @Test func keepAliveRenewsBeforeExpiryWhenTheFakeClockPassesTheRenewalPoint() async throws {
+        try await Self.withLiveTAIS(toolTTL: 100) { tais in
+            let logs = LogLines()
+            var plan = Self.plan(tais)
+            plan.taisHasFakeClock = true
+            let keeper = RegistrationKeeper(plan: plan, log: logs.sink, random: { 0.5 })
+            let first = try await keeper.establish(deadline: Self.deadline())
+            let oldTool = try #require(first.toolId)
+            let token: String = try #require(await keeper.currentToken())
+            try await Self.whileKeepingAlive(keeper) {
+                // 85 s of 100: past the 80 % renewal point, still valid on TAIS.
+                try await tais.client.advanceClock(seconds: 85)
+                try await Self.waitUntil("the keeper renewed") { await keeper.snapshot().renewals >= 1 }
+            }
+            let snapshot = await keeper.snapshot()
+            #expect(snapshot.toolId != oldTool && snapshot.state == "registered")
+            #expect(logs.contains("TAIS's clock is at 85% of \(oldTool)'s lifetime"), "\(logs.all)")
+            #expect(!logs.contains("TAIS no longer has"), "renewed only after it expired: \(logs.all)")
+            #expect(try await tais.client.withToken(token).session(try #require(snapshot.sessionId)).toolIds == [snapshot.toolId!])
+        }
+    }
+
+    @Test func withoutAFakeClockOnlyExpiryOrTheScheduleRenews() async throws {
+        try await Self.withLiveTAIS(toolTTL: 100) { tais in
+            let logs = LogLines()
+            let keeper = RegistrationKeeper(plan: Self.plan(tais), log: logs.sink, random: { 0.5 })
+            let first = try await keeper.establish(deadline: Self.deadline())
+            @Sendable func checks() async throws -> Int {
+                try await tais.client.requests(matching: "/api/v2/tools-service/tools/*").entries.filter { $0.method == "GET" }.count
+            }
+            try await Self.whileKeepingAlive(keeper) {
+                try await tais.client.advanceClock(seconds: 85)
+                let before = try await checks()
+                // Three checks (one a second) pass without a renewal: without a clock to read, 85 % is not seen.
+                try await Self.waitUntil("three more checks") { (try? await checks()).map { $0 >= before + 3 } ?? false }
+            }
+            #expect(await keeper.snapshot().renewals == 0)
+            #expect(await keeper.snapshot().toolId == first.toolId)
+        }
+    }
+
     @Test func keepAliveReMintsAnExpiredDevTokenAndRenews() async throws {
         try await Self.withLiveTAIS(toolTTL: 3600) { tais in
             let directory = try Self.temporaryDirectory()

@@ -424,6 +424,10 @@ public actor RegistrationKeeper {
             let tool = try await attempt("check \(id)", .once) { client in try await client.tool(id) }
             guard toolId == id else { return }
             toolExpiresAt = tool.expiresAt
+            if let share = await shareOfLifetimeOnTAISClock(tool), share >= plan.settings.renewAtFraction, renewalRequest == nil {
+                requestSequence += 1
+                renewalRequest = ("TAIS's clock is at \(Int((share * 100).rounded()))% of \(id)'s lifetime", requestSequence)
+            }
             if state == "retrying" {
                 log("TAIS has \(id) again; all well")
                 state = "registered"
@@ -603,6 +607,15 @@ public actor RegistrationKeeper {
         } catch {
             log("cannot write \(RegistrationRecord.fileURL(in: directory).path): \(error)")
         }
+    }
+
+    /// How much of the tool's lifetime has passed on fake-tais's own clock; nil for a real TAIS (no such clock)
+    /// or when the clock cannot be read.
+    private func shareOfLifetimeOnTAISClock(_ tool: TAISTool) async -> Double? {
+        guard plan.taisHasFakeClock, let lifetime = Self.lifetime(of: tool), lifetime > 0,
+              let created = RFC3339.parse(tool.createdAt),
+              let clock = try? await tais.withToken(nil).clock(), let now = RFC3339.parse(clock.now) else { return nil }
+        return Double(now.seconds - created.seconds) / lifetime
     }
 
     private static func lifetime(of tool: TAISTool) -> Double? {

@@ -61,6 +61,9 @@ public struct RegistrationPlan: Sendable {
     public var startingCredits: Double
     /// Where `registration.json` and the `.granted` marker live; nil: nothing persisted.
     public var stateDirectory: URL?
+    /// TAIS is the fake stackctl started: its `/_fake/clock` is TAIS's time, so a clock moved forward (a test
+    /// or a demo) is seen at the next check and the registration renewed before it expires there.
+    public var taisHasFakeClock = false
 
     public init(
         taisURL: String, toolURL: String, toolName: String, toolDescription: String = "AI-credit usage reports",

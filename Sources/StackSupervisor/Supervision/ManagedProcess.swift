@@ -29,6 +29,8 @@ public actor ManagedProcess {
     private var child: ChildProcess?
     private var stopRequested = false
     private var restartRequested = false
+    /// Between asking for a child and having it: `stop` waits this out, so a child never starts unwatched.
+    private var spawning = false
     private var wakeups: AsyncStream<Void>.Continuation?
 
     public init(spec: ResolvedProcess, sink: LogSink, keeperExecutable: String, onEvent: @escaping @Sendable (Event) -> Void) {
@@ -113,12 +115,14 @@ public actor ManagedProcess {
         state = .starting
         healthy = false
         let child: ChildProcess
+        spawning = true
         do {
             child = try await ChildProcess.start(
                 name: spec.name, command: spec.command, environment: spec.environment,
                 workingDirectory: spec.workingDirectory, graceSeconds: spec.shutdown.timeoutSeconds,
                 keeperExecutable: keeperExecutable)
         } catch {
+            spawning = false
             lastExit = "\(error)"
             state = .failed
             sink.note("cannot start \(spec.name): \(error)")
@@ -126,6 +130,7 @@ public actor ManagedProcess {
             return nil
         }
         self.child = child
+        spawning = false
         onEvent(.started(name: spec.name, keeper: child.keeperPID, service: child.servicePID))
         runs += 1
         let run = runs
@@ -213,6 +218,7 @@ public actor ManagedProcess {
     public func stop() async {
         stopRequested = true
         wakeups?.yield()
+        while spawning { try? await Task.sleep(for: .milliseconds(10)) }
         guard let child else { return }
         state = .stopping
         let started = ContinuousClock.now

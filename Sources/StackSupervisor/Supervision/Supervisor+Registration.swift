@@ -26,8 +26,10 @@ extension Supervisor {
             settings: settings, tokenSource: tokenSource, claims: plan.file.stackctl.claims,
             startingCredits: plan.file.stackctl.identity?.startingCredits ?? 0,
             stateDirectory: configuration.state.url)
+        var registrationPlanWithClock = registrationPlan
+        registrationPlanWithClock.taisHasFakeClock = plan.processes.values.contains { $0.url == taisURL && !$0.external }
         let sink = self.sink
-        let keeper = RegistrationKeeper(plan: registrationPlan, log: { sink.note($0) })
+        let keeper = RegistrationKeeper(plan: registrationPlanWithClock, log: { sink.note($0) })
         registration = keeper
         do {
             _ = try await keeper.establish(deadline: .now + .seconds(30))
