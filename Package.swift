@@ -105,7 +105,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .target(name: "FakeStripe", dependencies: ["StackHTTP"], swiftSettings: strict),
-        // stackctl's groundwork: compose/stack.yaml parsed, validated and ordered (the supervisor is a later piece).
+        // stackctl's engine: the stack file, the plan, keepers, supervision, registration, host facts from /proc.
         // The glibc process calls Swift's Glibc module leaves out (prctl, posix_spawn's closefrom/chdir, pipe2).
         .target(name: "CSpawn"),
         .target(name: "StackSupervisor", dependencies: [

@@ -2,7 +2,7 @@ import Foundation
 
 /// `compose/stack.yaml`, parsed and validated: the processes stackctl runs (process-compose's keys) and
 /// stackctl's own settings under `x-stackctl`. Values keep their `${VAR}` references; substituting `${BIN}`,
-/// `${STATE_DIR}` and the port variables is the supervisor's job (not built yet).
+/// `${STATE_DIR}` and the port variables is `StackPlan`'s job.
 public struct StackFile: Sendable, Equatable {
     public var processes: [String: StackProcess]
     public var stackctl: StackctlSettings

@@ -16,12 +16,15 @@ final class ChildProcess: Sendable {
     let servicePID: pid_t
     let startedAt: ContinuousClock.Instant
     private let outputs: [Int32]
+    /// The service as it was at start: the group is only ever signalled while this very process lives.
+    private let serviceStamp: ProcessStamp?
 
     private init(name: String, keeperPID: pid_t, servicePID: pid_t, outputs: [Int32]) {
         self.name = name
         self.keeperPID = keeperPID
         self.servicePID = servicePID
         self.outputs = outputs
+        serviceStamp = servicePID == keeperPID ? nil : ProcessStamp.of(servicePID)
         startedAt = .now
     }
 
@@ -124,6 +127,14 @@ final class ChildProcess: Sendable {
             return status
         }
         return ExitStatus(raw: status ?? 0)
+    }
+
+    /// After the keeper ended: normally it took the command's group with it. If the keeper itself was killed
+    /// (`kill -9` of the keeper), the command still runs unwatched and holds the log pipes open: stop it.
+    func reapOrphanedService() {
+        guard let serviceStamp, serviceStamp.isAlive else { return }
+        kill(-servicePID, SIGKILL)
+        kill(servicePID, SIGKILL)
     }
 
     /// Asks the command to stop: the keeper forwards `signal` to the command's whole group.

@@ -138,7 +138,11 @@ public actor ManagedProcess {
         let sink = self.sink
         async let pumped: Void = child.pumpOutput(into: sink)
         let status = await withTaskGroup(of: ExitStatus?.self) { group in
-            group.addTask { await child.waitForExit() }
+            group.addTask {
+                let status = await child.waitForExit()
+                child.reapOrphanedService()
+                return status
+            }
             group.addTask { await self.probe(run: run); return nil }
             var status = ExitStatus(raw: 0)
             for await result in group {

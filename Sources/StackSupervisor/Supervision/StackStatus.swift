@@ -8,6 +8,18 @@ public struct StackStatus: Codable, Sendable {
     public var services: [ServiceStatus]
     public var registration: RegistrationStatus?
 
+    enum CodingKeys: String, CodingKey {
+        case state, services, registration
+    }
+
+    /// `registration` is written as `null` when there is none.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(state, forKey: .state)
+        try container.encode(services, forKey: .services)
+        try container.encode(registration, forKey: .registration)
+    }
+
     public init(state: State, services: [ServiceStatus], registration: RegistrationStatus?) {
         self.state = state
         self.services = services
@@ -25,6 +37,22 @@ public struct RegistrationStatus: Codable, Sendable, Equatable {
     public var renewals: Int
     public var state: String
     public var lastError: String?
+
+    enum CodingKeys: String, CodingKey {
+        case toolId, sessionId, tenant, user, expiresAt, renewals, state, lastError
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(toolId, forKey: .toolId)
+        try container.encode(sessionId, forKey: .sessionId)
+        try container.encode(tenant, forKey: .tenant)
+        try container.encode(user, forKey: .user)
+        try container.encode(expiresAt, forKey: .expiresAt)
+        try container.encode(renewals, forKey: .renewals)
+        try container.encode(state, forKey: .state)
+        try container.encode(lastError, forKey: .lastError)
+    }
 
     public init(toolId: String?, sessionId: String?, tenant: String?, user: String?, expiresAt: String?, renewals: Int,
                 state: String, lastError: String?) {

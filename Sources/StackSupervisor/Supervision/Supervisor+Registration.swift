@@ -20,7 +20,7 @@ extension Supervisor {
             throw SupervisorFailure("no identity: set TAIS_JWT or x-stackctl.identity in the stack file", exitCode: 4)
         }
         let registrationPlan = RegistrationPlan(
-            taisURL: taisURL, toolURL: toolURL + settings.path, toolName: settings.toolName,
+            taisURL: taisURL, toolURL: configuration.publicToolURL ?? (toolURL + settings.path), toolName: settings.toolName,
             toolDescription: "AI-credit usage of your tenant (OpenMeter), registered by stackctl",
             requestedSessionID: configuration.requestedSession, sessionTitle: "Credits questions",
             settings: settings, tokenSource: tokenSource, claims: plan.file.stackctl.claims,

@@ -17,6 +17,9 @@ public actor Supervisor {
         public var providedToken: String?
         /// `TAIS_SESSION_ID` when given.
         public var requestedSession: String?
+        /// `MCP_PUBLIC_URL`: the tool URL to register when TAIS cannot reach credits-mcp on 127.0.0.1 (a real,
+        /// remote TAIS); default the tool process's local URL and the registration's path.
+        public var publicToolURL: String?
 
         public init(plan: StackPlan, state: StateDirectory, keeperExecutable: String, startupTimeout: Duration,
                     providedToken: String?, requestedSession: String?) {
@@ -26,6 +29,13 @@ public actor Supervisor {
             self.startupTimeout = startupTimeout
             self.providedToken = providedToken
             self.requestedSession = requestedSession
+        }
+
+        public init(plan: StackPlan, state: StateDirectory, keeperExecutable: String, startupTimeout: Duration,
+                    providedToken: String?, requestedSession: String?, publicToolURL: String?) {
+            self.init(plan: plan, state: state, keeperExecutable: keeperExecutable, startupTimeout: startupTimeout,
+                      providedToken: providedToken, requestedSession: requestedSession)
+            self.publicToolURL = publicToolURL
         }
     }
 
@@ -94,7 +104,6 @@ public actor Supervisor {
         guard let process = processes[name] else {
             throw .usage("no process named \"\(name)\" (the stack has \(processes.keys.sorted().joined(separator: ", ")))")
         }
-        sink.note("restarting \(name) (requested)")
         await process.restart()
     }
 

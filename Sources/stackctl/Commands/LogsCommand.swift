@@ -26,7 +26,9 @@ struct LogsCommand: AsyncParsableCommand {
                 .filter { $0.hasSuffix(".log") }.map { String($0.dropLast(4)) }.sorted()
             throw fail("no log \(file.path)" + (known.isEmpty ? "" : " (logs: \(known.joined(separator: ", ")))"), code: 2)
         }
-        for line in LogSink.tail(of: file, count: max(tail, 0)) { print(line) }
+        // Written straight to the descriptor: a followed log must not sit in stdout's buffer when piped.
+        let lines = LogSink.tail(of: file, count: max(tail, 0))
+        if !lines.isEmpty { FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8)) }
         guard follow else { return }
         try await LogFollower(file: file).follow { FileHandle.standardOutput.write($0) }
     }

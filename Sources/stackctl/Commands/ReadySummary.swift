@@ -1,3 +1,4 @@
+import Foundation
 import StackSupervisor
 
 /// The block `up` ends with: where everything is, who you are, and a first thing to try. The token is shown
@@ -9,11 +10,14 @@ struct ReadySummary {
     let detached: Bool
     let elapsed: Duration
 
+    /// How the user runs stackctl: `scripts/stackctl` sets STACKCTL_COMMAND so the hints name it.
+    var program: String { ProcessInfo.processInfo.environment["STACKCTL_COMMAND"] ?? "stackctl" }
+
     var text: String {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let stateFlag = stateDir == ".stackctl" ? "" : " --state-dir \(stateDir)"
         var lines = ["", "The credits stack is up (\(String(format: "%.1f", seconds)) s). " +
-                     (detached ? "`stackctl down\(stateFlag)` stops it." : "Ctrl-C stops it.")]
+                     (detached ? "`\(program) down\(stateFlag)` stops it." : "Ctrl-C stops it.")]
         let width = status.services.map(\.name.count).max() ?? 10
         for service in status.services {
             let name = service.name.padding(toLength: width, withPad: " ", startingAt: 0)
@@ -28,10 +32,10 @@ struct ReadySummary {
             lines.append("  session \(registration.sessionId ?? "?")")
         }
         if let token = env["TAIS_JWT"] {
-            lines.append("  token \(token.prefix(16))… (`stackctl env\(stateFlag)` prints it with every URL)")
+            lines.append("  token \(token.prefix(16))… (`\(program) env\(stateFlag)` prints it with every URL)")
         }
         lines.append("Ask the chat agent:")
-        lines.append("  stackctl chat\(stateFlag) \"How many AI credits has my tenant used this month?\"")
+        lines.append("  \(program) chat\(stateFlag) \"How many AI credits has my tenant used this month?\"")
         lines.append("")
         return lines.joined(separator: "\n")
     }

@@ -20,7 +20,8 @@ struct UpCommand: AsyncParsableCommand {
             Environment: STACKCTL_PORT (control API, default 8700), OPENMETER_PORT, TAIS_PORT, MCP_PORT (and any \
             port variable of the stack file) override the defaults; OPENMETER_URL (+ OPENMETER_API_KEY) or \
             TAIS_URL (+ TAIS_JWT) use a real service instead of the fake, which is then neither started nor \
-            seeded; TAIS_JWT is decoded and used instead of minting a dev token; TAIS_SESSION_ID reuses a session.
+            seeded; TAIS_JWT is decoded and used instead of minting a dev token; TAIS_SESSION_ID reuses a session; \
+            MCP_PUBLIC_URL is the credits-mcp URL to register when a remote TAIS cannot reach 127.0.0.1.
             """
     )
 
@@ -106,7 +107,8 @@ struct UpCommand: AsyncParsableCommand {
 
         let supervisor = Supervisor(
             configuration: .init(plan: plan, state: state, keeperExecutable: keeper, startupTimeout: .seconds(timeout),
-                                 providedToken: environment["TAIS_JWT"], requestedSession: environment["TAIS_SESSION_ID"]),
+                                 providedToken: environment["TAIS_JWT"], requestedSession: environment["TAIS_SESSION_ID"],
+                                 publicToolURL: environment["MCP_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }),
             sink: sink)
         let control = ControlServer(supervisor: supervisor, port: controlPort, token: token)
         let logger = {
