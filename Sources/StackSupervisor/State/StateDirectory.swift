@@ -16,6 +16,8 @@ public struct StateDirectory: Sendable {
     public var childrenFile: URL { url.appendingPathComponent("children.json") }
     public var logs: URL { url.appendingPathComponent("logs", isDirectory: true) }
     public var supervisorLog: URL { logs.appendingPathComponent("stackctl.log") }
+    /// A detached supervisor's stderr: why it failed, shown on `up --detach`'s stderr.
+    public var supervisorErrors: URL { logs.appendingPathComponent("stackctl.stderr.log") }
     /// Written by a detached supervisor once the stack is up, so the waiting `up --detach` can return.
     public var readyFile: URL { url.appendingPathComponent("ready") }
 

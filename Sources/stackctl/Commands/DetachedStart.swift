@@ -11,30 +11,37 @@ struct DetachedStart {
 
     func run(arguments: [String]) async throws -> Int32 {
         let log = state.supervisorLog
+        let errors = state.supervisorErrors
         let fd = open(log.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw fail("cannot write \(log.path)", code: 2) }
+        let errorFD = open(errors.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0, errorFD >= 0 else { throw fail("cannot write \(log.path)", code: 2) }
         try? FileManager.default.removeItem(at: state.readyFile)
         let executable = UpCommand.executablePath()
         let pid: pid_t
         do {
             pid = try PosixSpawn.spawn(
                 path: executable, arguments: [executable] + arguments, environment: nil,
-                descriptors: .init(stdin: nil, stdout: fd, stderr: fd), newProcessGroup: false, newSession: true)
+                descriptors: .init(stdin: nil, stdout: fd, stderr: errorFD), newProcessGroup: false, newSession: true)
         } catch {
             close(fd)
+            close(errorFD)
             throw fail("\(error)", code: 1)
         }
         close(fd)
+        close(errorFD)
         var offset: UInt64 = 0
+        var errorOffset: UInt64 = 0
         while true {
-            offset = echo(log, from: offset)
+            offset = echo(log, from: offset, to: .standardOutput)
+            errorOffset = echo(errors, from: errorOffset, to: .standardError)
             if FileManager.default.fileExists(atPath: state.readyFile.path) {
-                _ = echo(log, from: offset)
+                _ = echo(log, from: offset, to: .standardOutput)
                 return 0
             }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid {
-                _ = echo(log, from: offset)
+                _ = echo(log, from: offset, to: .standardOutput)
+                _ = echo(errors, from: errorOffset, to: .standardError)
                 let exit = ExitStatus(raw: status)
                 return exit.code ?? 1
             }
@@ -42,13 +49,13 @@ struct DetachedStart {
         }
     }
 
-    /// Copies what the supervisor wrote since `offset` to stdout.
-    private func echo(_ file: URL, from offset: UInt64) -> UInt64 {
+    /// Copies what the supervisor wrote to `file` since `offset`.
+    private func echo(_ file: URL, from offset: UInt64, to output: FileHandle) -> UInt64 {
         guard let handle = try? FileHandle(forReadingFrom: file) else { return offset }
         defer { try? handle.close() }
         try? handle.seek(toOffset: offset)
         let data = handle.readDataToEndOfFile()
-        if !data.isEmpty { FileHandle.standardOutput.write(data) }
+        if !data.isEmpty { output.write(data) }
         return offset + UInt64(data.count)
     }
 }

@@ -34,8 +34,10 @@ struct ReadySummary {
         if let token = env["TAIS_JWT"] {
             lines.append("  token \(token.prefix(16))… (`\(program) env\(stateFlag)` prints it with every URL)")
         }
-        lines.append("Ask the chat agent:")
-        lines.append("  \(program) chat\(stateFlag) \"How many AI credits has my tenant used this month?\"")
+        if status.registration != nil {
+            lines.append("Ask the chat agent:")
+            lines.append("  \(program) chat\(stateFlag) \"How many AI credits has my tenant used this month?\"")
+        }
         lines.append("")
         return lines.joined(separator: "\n")
     }
