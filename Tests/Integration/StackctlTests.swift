@@ -259,6 +259,60 @@ extension IntegrationTests {
             }
         }
 
+        @Test("A real OpenMeter by URL: stackctl neither starts nor seeds fake-openmeter, and chats report to the given one")
+        func externalOpenMeterIsUsedNotStarted() async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("external-om-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let apiKey = "om-external-\(UUID().uuidString)"
+            let openMeter = try await StackUnderTest.startOpenMeter(
+                directory: directory, dataFile: directory.appendingPathComponent("om.sqlite"), apiKey: apiKey)
+            defer { _ = openMeter.stop() }
+            try await StackctlRun.with("external-openmeter") { stack in
+                let up = try await stack.run(["up", "--detach", "--ephemeral-ports"],
+                                             environment: ["OPENMETER_URL": openMeter.baseURL, "OPENMETER_API_KEY": apiKey])
+                try #require(up.code == 0, "\(up)")
+                let status = try await stack.status()
+                let external = try #require(status.service("fake-openmeter"))
+                #expect(external.state == "external" && external.pid == nil && external.url == openMeter.baseURL, "\(status)")
+                #expect(!FileManager.default.fileExists(atPath: stack.stateDir.appendingPathComponent("openmeter.sqlite").path))
+                #expect(ProcTable.processes(mentioning: stack.stateDir.path).allSatisfy { ProcTable.commandLine($0.pid)?.contains("fake-openmeter") != true })
+                let env = try await stack.env()
+                #expect(env["OPENMETER_URL"] == openMeter.baseURL && env["OPENMETER_API_KEY"] == apiKey)
+                _ = try await Self.chatFromTool(env)
+                let control = FakeOpenMeterControl(baseURL: openMeter.baseURL, apiKey: apiKey)
+                let arrived = try await waitUntil(timeout: .seconds(30)) {
+                    (try? await control.listEvents().contains { $0.subject == "tenant-01" }) ?? false
+                }
+                #expect(arrived, "the chat's credit event never reached the given OpenMeter")
+            }
+        }
+
+        @Test("register: one shot against a running TAIS wires a given session; a token TAIS refuses exits 4")
+        func registerOneShot() async throws {
+            try await StackctlRun.with("register") { stack in
+                try await stack.up()
+                let env = try await stack.env()
+                let taisURL = try #require(env["TAIS_URL"]), token = try #require(env["TAIS_JWT"])
+                let tais = TAISClient(baseURL: taisURL, token: token)
+                let session = try await tais.createSession(title: "registered by hand")
+                let given = ["TAIS_URL": taisURL, "TAIS_JWT": token, "MCP_URL": try #require(env["MCP_URL"])]
+                let register = try await stack.run(["register", "--session", session.id], environment: given)
+                try #require(register.code == 0, "\(register)")
+                let tool = try #require(StackctlRun.parseEnv(register.stdout)["TAIS_TOOL_ID"])
+                #expect(StackctlRun.parseEnv(register.stdout)["TAIS_SESSION_ID"] == session.id)
+                #expect(try await tais.session(session.id).toolIds == [tool])
+                #expect(try await tais.tool(tool).url == env["MCP_URL"])
+                #expect(!register.output.contains(token), "the token was printed")
+
+                var forged = given
+                forged["TAIS_JWT"] = token.dropLast(4) + "AAAA"
+                let refused = try await stack.run(["register", "--session", session.id], environment: forged)
+                #expect(refused.code == 4, "\(refused)")
+                #expect(refused.stderr.contains("401"), "\(refused)")
+            }
+        }
+
         // MARK: - 5. A busy port
 
         @Test("A taken port: up exits 3 naming the port and its holder, and starts nothing")

@@ -63,7 +63,8 @@ public actor ManagedProcess {
         for (dependency, condition) in dependencies {
             while await !dependency.meets(condition) {
                 if stopRequested { state = .stopped; return }
-                try? await Task.sleep(for: .milliseconds(20))
+                // Only while the stack starts; short, so a dependent follows its dependency at once.
+                try? await Task.sleep(for: .milliseconds(5))
             }
         }
         var attempt = 0
@@ -163,12 +164,13 @@ public actor ManagedProcess {
     private func probe(run: Int) async {
         guard let probe = spec.probe else { return }
         try? await Task.sleep(for: probe.initialDelay)
+        let probing = ContinuousClock.now
         while !Task.isCancelled {
             if await probe.check() {
                 markHealthy(run: run)
                 break
             }
-            try? await Task.sleep(for: HealthProbe.startupInterval)
+            try? await Task.sleep(for: HealthProbe.startupInterval(after: ContinuousClock.now - probing))
         }
         var failures = 0
         while !Task.isCancelled {

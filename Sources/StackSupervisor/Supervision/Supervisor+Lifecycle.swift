@@ -90,7 +90,7 @@ extension Supervisor {
                     "not healthy within \(ManagedProcess.seconds(configuration.startupTimeout)): \(names.joined(separator: "; "))\n"
                         + lastLines(first), exitCode: 1)
             }
-            try? await Task.sleep(for: .milliseconds(20))
+            try? await Task.sleep(for: .milliseconds(5))
         }
     }
 

@@ -45,7 +45,7 @@ struct DetachedStart {
                 let exit = ExitStatus(raw: status)
                 return exit.code ?? 1
             }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(10))
         }
     }
 
