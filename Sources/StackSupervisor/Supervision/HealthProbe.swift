@@ -24,6 +24,12 @@ public struct HealthProbe: Sendable {
     }
 
     public func check() async -> Bool {
+        if let components = URLComponents(string: url), components.scheme == "http", let host = components.host {
+            let status = await PlainHTTPCheck.status(
+                host: host, port: components.port ?? 80, path: components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath,
+                timeout: timeout)
+            return status.map { (200..<300).contains($0) } ?? false
+        }
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         do {
