@@ -61,6 +61,17 @@ extension IntegrationTests {
                 let message = try await Self.chatFromTool(env)
                 #expect(message.toolCalls.first?.toolId == registration.toolId, "\(message.toolCalls)")
                 #expect(StackctlUsageAnswer(message.content)?.tenant == Self.tenant, "\(message.content)")
+
+                // The control API: status for anyone local; the env (the dev JWT) and logs only with the run's token.
+                let control = "http://127.0.0.1:\(try #require(stack.controlPort()))"
+                let http = HTTPRequester(timeout: .seconds(10))
+                #expect(try await http.get(control + "/api/status").status == 200)
+                for path in ["/api/env", "/api/logs"] {
+                    let refused = try await http.get(control + path, headers: [("Authorization", "Bearer wrong")])
+                    #expect(refused.status == 401 && !refused.text.contains(env["TAIS_JWT"] ?? "-"), "\(path): \(refused.status)")
+                }
+                let token = try String(contentsOf: stack.stateDir.appendingPathComponent("control-token"), encoding: .utf8)
+                #expect(try await http.get(control + "/api/env", headers: [("Authorization", "Bearer \(token)")]).status == 200)
             }
         }
 

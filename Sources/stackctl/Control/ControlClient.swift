@@ -20,7 +20,10 @@ struct ControlClient {
     }
 
     func environment() async throws -> [String: String] {
-        let reply = try await http.get(runtime.controlURL + "/api/env")
+        let reply = try await http.get(runtime.controlURL + "/api/env", headers: [("Authorization", "Bearer \(state.controlToken() ?? "")")])
+        guard reply.status == 200 else {
+            throw SupervisorFailure("the control API refused: HTTP \(reply.status) \(reply.text)", exitCode: 1)
+        }
         return try JSONDecoder().decode([String: String].self, from: Data(reply.body))
     }
 

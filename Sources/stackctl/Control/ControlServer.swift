@@ -4,8 +4,9 @@ import Logging
 import StackHTTP
 import StackSupervisor
 
-/// The supervisor's local control API on 127.0.0.1: status, env and logs for anyone on this machine;
-/// restart, renew and down only with the per-run token from the state dir.
+/// The supervisor's local control API on 127.0.0.1: status for anyone on this machine; env (it holds the
+/// dev token), logs, restart, renew and down only with the per-run token from the state dir, which only the
+/// user who started the stack can read.
 struct ControlServer: Sendable {
     let supervisor: Supervisor
     let port: Int
@@ -17,8 +18,12 @@ struct ControlServer: Sendable {
         let token = self.token
         router.get("/health") { _, _ in try JSONResponse.make(["status": "ok"]) }
         router.get("/api/status") { _, _ in try JSONResponse.make(await supervisor.status()) }
-        router.get("/api/env") { _, _ in try JSONResponse.make(await supervisor.environment()) }
+        router.get("/api/env") { request, _ in
+            guard Self.authorized(request, token) else { return try Self.problem(.unauthorized, "the control token is missing or wrong") }
+            return try JSONResponse.make(await supervisor.environment())
+        }
         router.get("/api/logs") { request, _ in
+            guard Self.authorized(request, token) else { return try Self.problem(.unauthorized, "the control token is missing or wrong") }
             let process = request.uri.queryParameters.get("process")
             let tail = request.uri.queryParameters.get("tail").flatMap { Int($0) } ?? 100
             do {
