@@ -39,6 +39,11 @@ struct StackctlCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
+            // The contract's exit code for bad usage is 2 (ArgumentParser's own is 64).
+            if exitCode(for: error).rawValue == 64 {
+                ConsoleOutput.standardError(fullMessage(for: error) + "\n")
+                exit(withError: ExitCode(2))
+            }
             exit(withError: error)
         }
     }

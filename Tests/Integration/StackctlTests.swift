@@ -418,6 +418,46 @@ extension IntegrationTests {
             }
         }
 
+        @Test("A process that leaves its group (setsid) is still stopped: down returns at once and nothing is left")
+        func escapedDescendantIsStopped() async throws {
+            try await StackctlRun.with("escaper") { stack in
+                let marker = "sleep \(Int.random(in: 100_000...999_999))"
+                let file = stack.directory.appendingPathComponent("escaper.yaml")
+                try """
+                    processes:
+                      escaper:
+                        command: sh -c 'setsid \(marker) & exec sleep 600'
+                    """.write(to: file, atomically: true, encoding: .utf8)
+                try await stack.up(["--stack", file.path])
+                func escaped() -> [ProcStat] {
+                    ProcTable.all().filter { ProcTable.commandLine($0.pid)?.hasPrefix(marker) == true && !$0.isZombie }
+                }
+                try #require(try await waitUntil(timeout: .seconds(30)) { escaped().count == 1 }, "the setsid child never started")
+                let escapedGroup = try #require(escaped().first?.pgrp)
+                let service = try #require(try await stack.status().service("escaper")?.pid)
+                #expect(escapedGroup != ProcTable.stat(service)?.pgrp, "the child did not leave the service's group")
+                let down = try await stack.run(["down"], timeout: .seconds(30))
+                #expect(down.code == 0, "\(down)")
+                #expect(escaped().isEmpty, "left running after down:\n\(ProcTable.describe(escaped()))")
+            }
+        }
+
+        @Test("Bad usage exits 2; a URL variable naming a service that does not answer fails up with 1, naming it")
+        func usageAndUnreachableExternalService() async throws {
+            try await StackctlRun.with("usage") { stack in
+                for arguments in [["status", "--bogus"], ["frobnicate"], ["up", "--timeout", "0"], ["restart"]] {
+                    let result = try await stack.run(arguments)
+                    #expect(result.code == 2, "\(result)")
+                }
+                let nobody = try StackctlListener.freePorts(1)[0]
+                let up = try await stack.run(["up", "--detach", "--ephemeral-ports"],
+                                             environment: ["OPENMETER_URL": "http://127.0.0.1:\(nobody)"])
+                #expect(up.code == 1, "\(up)")
+                #expect(up.stderr.contains("OPENMETER_URL=http://127.0.0.1:\(nobody) does not answer"), "\(up)")
+                #expect(ProcTable.processes(mentioning: stack.stateDir.path).isEmpty)
+            }
+        }
+
         // MARK: - 7. down
 
         @Test("down stops every process and the state, a second down says none runs; a second up on the same state dir exits 2")

@@ -9,6 +9,9 @@
 /// prctl(PR_SET_PDEATHSIG, signal): 0 on success.
 int cspawn_set_parent_death_signal(int signal);
 
+/// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are reparented to the caller, not to init.
+int cspawn_set_child_subreaper(void);
+
 /// posix_spawn_file_actions_addclosefrom_np (glibc 2.34): close every descriptor >= from in the child.
 int cspawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 

@@ -14,6 +14,14 @@ public enum ProcessTable {
     }
 
     /// The live processes in group `pgid` (zombies skipped), ascending.
+    /// Living processes whose parent is `pid`.
+    public static func children(of pid: Int32) -> [Int32] {
+        ProcFiles.pids().filter { candidate in
+            guard let stat = ProcStatLine.read(candidate) else { return false }
+            return stat.parent == pid && !stat.isZombie
+        }
+    }
+
     public static func members(ofGroup pgid: Int32) -> [Int32] {
         guard pgid > 0 else { return [] }
         return ProcFiles.pids().filter { pid in

@@ -70,7 +70,7 @@ public final class LogSink: Sendable {
     }
 
     private static func writeConsole(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        ConsoleOutput.standardOutput(text)
     }
 
     /// The last `count` lines of a process's log (or of the merged log when `process` is nil).

@@ -116,17 +116,23 @@ final class ChildProcess: Sendable {
         }
     }
 
-    /// Waits for the keeper, which ends the way the command did.
+    /// Waits for the keeper, which ends the way the command did. On a thread of its own for the whole run:
+    /// a blocking `waitpid` on the shared blocking pool would hold one of its few threads per process, and a
+    /// larger stack would starve the spawns and probes that need that pool.
     func waitForExit() async -> ExitStatus {
         let keeper = keeperPID
-        let status = try? await offCooperativePool { () -> Int32 in
-            var status: Int32 = 0
-            while waitpid(keeper, &status, 0) < 0 {
-                if errno != EINTR { return 0 }
+        return await withCheckedContinuation { continuation in
+            let thread = Thread {
+                var status: Int32 = 0
+                while waitpid(keeper, &status, 0) < 0 {
+                    if errno != EINTR { break }
+                }
+                continuation.resume(returning: ExitStatus(raw: status))
             }
-            return status
+            thread.name = "stackctl-wait-\(keeper)"
+            thread.stackSize = 64 * 1024
+            thread.start()
         }
-        return ExitStatus(raw: status ?? 0)
     }
 
     /// After the keeper ended: normally it took the command's group with it. If the keeper itself was killed

@@ -40,6 +40,9 @@ public enum ProcessKeeper {
         for signal in forwardedSignals + [SIGCHLD, parentDiedSignal, SIGALRM] { sigaddset(&watched, signal) }
         pthread_sigmask(SIG_BLOCK, &watched, nil)
         _ = cspawn_set_parent_death_signal(parentDiedSignal)
+        // Descendants that leave the command's process group (setsid, double fork) become the keeper's
+        // children once their parent exits, so the keeper can still find and stop them.
+        _ = cspawn_set_child_subreaper()
         // The parent may have died before prctl: then nobody would ever send the signal.
         if getppid() != parent { exit(1) }
 
@@ -73,6 +76,7 @@ public enum ProcessKeeper {
                     if next == SIGCHLD, let status = reap(child) { finish(child: child, status: status) }
                     if next == SIGALRM {
                         kill(-child, SIGKILL)
+                        killDescendants()
                         exit(1)
                     }
                 }
@@ -89,15 +93,34 @@ public enum ProcessKeeper {
         _ = line.withCString { write(2, $0, strlen($0)) }
     }
 
+    /// Reaps every exited child (orphans the keeper adopted too); the command's status when it was among them.
     private static func reap(_ child: pid_t) -> Int32? {
-        var status: Int32 = 0
-        let result = waitpid(child, &status, WNOHANG)
-        return result == child ? status : nil
+        var found: Int32?
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            if pid <= 0 { return found }
+            if pid == child { found = status }
+        }
+    }
+
+    /// Kills whatever the command left outside its group (adopted as the subreaper's children), until none is
+    /// left: each killed one's own children are adopted next.
+    private static func killDescendants() {
+        for _ in 0..<100 {
+            let children = ProcessTable.children(of: getpid())
+            if children.isEmpty { return }
+            for pid in children { kill(pid, SIGKILL) }
+            var status: Int32 = 0
+            while waitpid(-1, &status, WNOHANG) > 0 {}
+            usleep(10_000)
+        }
     }
 
     /// The command exited: whatever it left in its group goes too, then the keeper ends the same way.
     private static func finish(child: pid_t, status: Int32) -> Never {
         kill(-child, SIGKILL)
+        killDescendants()
         let signal = status & 0x7f
         if signal == 0 { exit((status >> 8) & 0xff) }
         var all = sigset_t()

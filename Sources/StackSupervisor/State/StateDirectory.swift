@@ -41,16 +41,20 @@ public struct StateDirectory: Sendable {
         return fd
     }
 
-    /// Whether a supervisor holds the lock right now.
+    /// Whether a supervisor holds the lock right now. Read from /proc/locks rather than by trying the lock:
+    /// a probe that takes it, even briefly, could make a starting supervisor's `lock()` fail.
     public var isLocked: Bool {
-        let fd = open(lockFile.path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
-            flock(fd, LOCK_UN)
+        var info = stat()
+        guard stat(lockFile.path, &info) == 0, let locks = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else {
             return false
         }
-        return true
+        let suffix = ":\(info.st_ino)"
+        return locks.split(separator: "\n").contains { line in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            // "1: FLOCK  ADVISORY  WRITE 4242 08:01:123456 0 EOF"
+            return fields.count >= 6 && fields[1] == "FLOCK" && fields[5].hasSuffix(suffix)
+                && fields[5].split(separator: ":").count == 3
+        }
     }
 
     public func readRuntime() -> RuntimeInfo? {

@@ -111,6 +111,13 @@ public actor ManagedProcess {
         continuation.finish()
     }
 
+    private enum RunOutcome: Sendable {
+        case exited(ExitStatus)
+        case outputClosed
+        case outputDeadline
+        case probeEnded
+    }
+
     /// One start to exit; nil when the command could not even be started.
     private func runOnce() async -> ExitStatus? {
         state = .starting
@@ -137,24 +144,42 @@ public actor ManagedProcess {
         let run = runs
         if spec.probe == nil { markHealthy(run: run) }
         let sink = self.sink
-        async let pumped: Void = child.pumpOutput(into: sink)
-        let status = await withTaskGroup(of: ExitStatus?.self) { group in
+        let name = spec.name
+        let status = await withTaskGroup(of: RunOutcome.self) { group in
+            group.addTask { await child.pumpOutput(into: sink); return .outputClosed }
             group.addTask {
                 let status = await child.waitForExit()
                 child.reapOrphanedService()
-                return status
+                return .exited(status)
             }
-            group.addTask { await self.probe(run: run); return nil }
-            var status = ExitStatus(raw: 0)
-            for await result in group {
-                if let result {
-                    status = result
-                    group.cancelAll()
+            group.addTask { await self.probe(run: run); return .probeEnded }
+            var status: ExitStatus?
+            var outputClosed = false
+            for await outcome in group {
+                switch outcome {
+                case let .exited(exit):
+                    status = exit
+                    if outputClosed {
+                        group.cancelAll()
+                    } else {
+                        // Normally the pipes close with the keeper. Something still holding them must not
+                        // keep this run (and a restart or a stop) waiting forever.
+                        group.addTask { try? await Task.sleep(for: .seconds(3)); return .outputDeadline }
+                    }
+                case .outputClosed:
+                    outputClosed = true
+                    if status != nil { group.cancelAll() }
+                case .outputDeadline:
+                    if !outputClosed {
+                        sink.note("\(name)'s output is still held open 3 s after it exited; no longer reading it")
+                        group.cancelAll()
+                    }
+                case .probeEnded:
+                    break
                 }
             }
-            return status
+            return status ?? ExitStatus(raw: 0)
         }
-        await pumped
         self.child = nil
         healthy = false
         lastExit = status.description

@@ -26,6 +26,25 @@ extension Supervisor {
         }
     }
 
+    /// A service replaced by a real one (its URL variable set, perhaps left over from `eval "$(stackctl env)"`)
+    /// is named, and must answer at all: otherwise `up` would report a stack whose answers all fail.
+    func checkExternal() async throws(SupervisorFailure) {
+        for process in configuration.plan.processes.values.sorted(by: { $0.name < $1.name }) where process.external {
+            let variable = configuration.plan.file.stackctl.ports[process.name]?.urlEnv ?? "its URL variable"
+            let url = process.url ?? ""
+            sink.note("using \(url) instead of starting \(process.name) (\(variable) is set)")
+            guard let components = URLComponents(string: url), components.scheme == "http", let host = components.host else {
+                continue
+            }
+            let answered = await PlainHTTPCheck.status(host: host, port: components.port ?? 80, path: "/", timeout: .seconds(3))
+            if answered == nil {
+                throw SupervisorFailure(
+                    "\(variable)=\(url) does not answer, so \(process.name) cannot be replaced by it. Unset \(variable) to run \(process.name), or start that service.",
+                    exitCode: 1)
+            }
+        }
+    }
+
     /// Each process's seed command, once per state dir, before anything starts.
     func seed() async throws(SupervisorFailure) {
         for process in configuration.plan.started {

@@ -32,7 +32,7 @@ extension Supervisor {
         let keeper = RegistrationKeeper(plan: registrationPlanWithClock, log: { sink.note($0) })
         registration = keeper
         do {
-            _ = try await keeper.establish(deadline: .now + .seconds(30))
+            _ = try await keeper.establish(deadline: .now + max(configuration.startupTimeout, .seconds(5)))
         } catch {
             throw SupervisorFailure("cannot register \(settings.toolName) with TAIS at \(taisURL): \(error)", exitCode: 4)
         }

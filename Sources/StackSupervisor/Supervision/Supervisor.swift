@@ -69,7 +69,15 @@ public actor Supervisor {
 
     public func status() async -> StackStatus {
         var services: [ServiceStatus] = []
-        for name in processes.keys.sorted() { services.append(await processes[name]!.status()) }
+        // Before the processes exist (leftovers, port checks, seeding) each shows as pending.
+        for name in configuration.plan.processes.keys.sorted() {
+            if let process = processes[name] {
+                services.append(await process.status())
+            } else {
+                services.append(ServiceStatus(name: name, state: .pending, healthy: false, pid: nil,
+                                              url: configuration.plan.processes[name]?.url, restarts: 0, lastExit: nil))
+            }
+        }
         let registrationStatus = await registration?.snapshot().status
         var state = phase
         if phase == .running {
@@ -104,6 +112,9 @@ public actor Supervisor {
         guard let process = processes[name] else {
             throw .usage("no process named \"\(name)\" (the stack has \(processes.keys.sorted().joined(separator: ", ")))")
         }
+        guard !process.spec.external else {
+            throw .usage("\(name) is external (a real service in use, not started by stackctl): nothing to restart")
+        }
         await process.restart()
     }
 
@@ -126,30 +137,40 @@ public actor Supervisor {
     public func run(alongside: @escaping @Sendable () async -> Void,
                     onReady: @escaping @Sendable (StackStatus, [String: String]) async -> Void) async throws(SupervisorFailure) {
         let plan = configuration.plan
-        await reapLeftovers()
-        try checkPorts()
-        try await seed()
-        for process in plan.started {
-            processes[process.name] = ManagedProcess(
-                spec: process, sink: sink, keeperExecutable: configuration.keeperExecutable,
-                onEvent: { [eventContinuation] event in eventContinuation.yield(event) })
-        }
-        for process in plan.processes.values where process.external {
-            processes[process.name] = ManagedProcess(spec: process, sink: sink, keeperExecutable: "", onEvent: { _ in })
-        }
         var failure: SupervisorFailure?
         await withTaskGroup(of: Void.self) { group in
+            // The control API and the signal handler first: a `down` or Ctrl-C during seeding stops in order.
             group.addTask { await alongside() }
             group.addTask {
                 for await event in self.events { await self.record(event) }
             }
-            for (name, process) in processes {
-                let dependencies = plan.processes[name]!.dependsOn.compactMap { dep, condition in
-                    processes[dep].map { ($0, condition) }
+            do {
+                await reapLeftovers()
+                try checkPorts()
+                try await checkExternal()
+                try await seed()
+                if stopWasRequested { throw SupervisorFailure("stopped before the stack was up", exitCode: 1) }
+            } catch {
+                failure = error as? SupervisorFailure ?? SupervisorFailure("\(error)", exitCode: 1)
+            }
+            if failure == nil {
+                for process in plan.started {
+                    processes[process.name] = ManagedProcess(
+                        spec: process, sink: sink, keeperExecutable: configuration.keeperExecutable,
+                        onEvent: { [eventContinuation] event in eventContinuation.yield(event) })
                 }
-                group.addTask { await process.run(dependencies: dependencies) }
+                for process in plan.processes.values where process.external {
+                    processes[process.name] = ManagedProcess(spec: process, sink: sink, keeperExecutable: "", onEvent: { _ in })
+                }
+                for (name, process) in processes {
+                    let dependencies = plan.processes[name]!.dependsOn.compactMap { dep, condition in
+                        processes[dep].map { ($0, condition) }
+                    }
+                    group.addTask { await process.run(dependencies: dependencies) }
+                }
             }
             do {
+                if let failure { throw failure }
                 try await waitUntilHealthy()
                 try await register()
                 phase = .running

@@ -41,5 +41,8 @@ struct ChatCommand: AsyncParsableCommand {
             }
         }
         if let charged = message.creditsCharged { print("credits charged: \(charged.formatted())") }
+        if message.toolCalls.contains(where: \.isError) {
+            throw fail("the agent answered, but its tool call failed (see the answer above)", code: 1)
+        }
     }
 }

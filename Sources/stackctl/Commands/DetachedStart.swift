@@ -32,16 +32,16 @@ struct DetachedStart {
         var offset: UInt64 = 0
         var errorOffset: UInt64 = 0
         while true {
-            offset = echo(log, from: offset, to: .standardOutput)
-            errorOffset = echo(errors, from: errorOffset, to: .standardError)
+            offset = echo(log, from: offset, toStandardError: false)
+            errorOffset = echo(errors, from: errorOffset, toStandardError: true)
             if FileManager.default.fileExists(atPath: state.readyFile.path) {
-                _ = echo(log, from: offset, to: .standardOutput)
+                _ = echo(log, from: offset, toStandardError: false)
                 return 0
             }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid {
-                _ = echo(log, from: offset, to: .standardOutput)
-                _ = echo(errors, from: errorOffset, to: .standardError)
+                _ = echo(log, from: offset, toStandardError: false)
+                _ = echo(errors, from: errorOffset, toStandardError: true)
                 let exit = ExitStatus(raw: status)
                 return exit.code ?? 1
             }
@@ -50,12 +50,12 @@ struct DetachedStart {
     }
 
     /// Copies what the supervisor wrote to `file` since `offset`.
-    private func echo(_ file: URL, from offset: UInt64, to output: FileHandle) -> UInt64 {
+    private func echo(_ file: URL, from offset: UInt64, toStandardError: Bool) -> UInt64 {
         guard let handle = try? FileHandle(forReadingFrom: file) else { return offset }
         defer { try? handle.close() }
         try? handle.seek(toOffset: offset)
         let data = handle.readDataToEndOfFile()
-        if !data.isEmpty { output.write(data) }
+        if !data.isEmpty { toStandardError ? ConsoleOutput.standardError(data) : ConsoleOutput.standardOutput(data) }
         return offset + UInt64(data.count)
     }
 }

@@ -28,9 +28,9 @@ struct LogsCommand: AsyncParsableCommand {
         }
         // Written straight to the descriptor: a followed log must not sit in stdout's buffer when piped.
         let lines = LogSink.tail(of: file, count: max(tail, 0))
-        if !lines.isEmpty { FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8)) }
+        if !lines.isEmpty { ConsoleOutput.standardOutput(lines.joined(separator: "\n") + "\n") }
         guard follow else { return }
-        try await LogFollower(file: file).follow { FileHandle.standardOutput.write($0) }
+        try await LogFollower(file: file).follow { ConsoleOutput.standardOutput($0) }
     }
 }
 

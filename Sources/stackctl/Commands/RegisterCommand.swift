@@ -47,7 +47,7 @@ struct RegisterCommand: AsyncParsableCommand {
             requestedSessionID: requested, sessionTitle: "Credits questions", settings: settings,
             tokenSource: .provided(token), claims: file?.stackctl.claims ?? ClaimNames(), startingCredits: 0,
             stateDirectory: nil)
-        let keeper = RegistrationKeeper(plan: plan, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        let keeper = RegistrationKeeper(plan: plan, log: { ConsoleOutput.standardError($0 + "\n") })
         let snapshot: RegistrationSnapshot
         do {
             snapshot = try await keeper.establish(deadline: .now + .seconds(30))

@@ -14,7 +14,7 @@ struct StateOptions: ParsableArguments {
 
 /// Prints `message` to stderr and exits with `code`.
 func fail(_ message: String, code: Int32) -> ExitCode {
-    FileHandle.standardError.write(Data(("stackctl: " + message + "\n").utf8))
+    ConsoleOutput.standardError("stackctl: " + message + "\n")
     return ExitCode(code)
 }
 

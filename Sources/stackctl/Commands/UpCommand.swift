@@ -57,6 +57,10 @@ struct UpCommand: AsyncParsableCommand {
         } catch let invalid as StackFileInvalid {
             throw fail("\(stack) is not a valid stack file:\n" + invalid.description, code: 2)
         }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: state.url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw fail("the state dir \(state.url.path) is a file, not a directory", code: 2)
+        }
         do { try state.create() } catch {
             throw fail("cannot create the state dir \(state.url.path): \(error.localizedDescription)", code: 2)
         }

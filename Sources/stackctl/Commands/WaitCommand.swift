@@ -15,6 +15,10 @@ struct WaitCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait.")
     var timeout: Int = 60
 
+    func validate() throws {
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+    }
+
     func run() async throws {
         let deadline = ContinuousClock.now + .seconds(timeout)
         var last: StackStatus?
