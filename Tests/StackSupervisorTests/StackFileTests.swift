@@ -2,19 +2,20 @@ import Foundation
 import Testing
 @testable import StackSupervisor
 
+/// The problems `yaml` has, as printed.
+func issues(_ yaml: String) -> [String] {
+    do {
+        _ = try StackFile.parse(yaml)
+        return []
+    } catch {
+        return error.issues.map(\.description)
+    }
+}
+
 /// `compose/stack.yaml`: parsed with lines kept, every problem named by key path and line, processes ordered in waves.
 @Suite struct StackFileTests {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The problems `yaml` has, as printed.
-    func issues(_ yaml: String) -> [String] {
-        do {
-            _ = try StackFile.parse(yaml)
-            return []
-        } catch {
-            return error.issues.map(\.description)
-        }
-    }
 
     @Test func theShippedStackFileParsesAndStartsInDependencyOrder() throws {
         let stack = try StackFile.load(path: Self.repoRoot.appendingPathComponent("compose/stack.yaml").path)
@@ -239,15 +240,6 @@ import Testing
 
 /// The keys added for stackctl's supervisor (issue 14): each good value lands in the model, each bad one is named.
 @Suite struct StackFileSupervisorKeysTests {
-    func issues(_ yaml: String) -> [String] {
-        do {
-            _ = try StackFile.parse(yaml)
-            return []
-        } catch {
-            return error.issues.map(\.description)
-        }
-    }
-
     @Test func goodValuesLandInTheModel() throws {
         let stack = try StackFile.parse("""
         processes:

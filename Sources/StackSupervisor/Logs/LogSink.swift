@@ -17,8 +17,8 @@ public final class LogSink: Sendable {
     struct State: ~Copyable {
         var files: [String: RotatingLogFile] = [:]
         var merged: RotatingLogFile
-        var width = 0
-        var colours: [String: String] = [:]
+        /// Each process's console prefix, padded (and coloured on a terminal) once, not per line.
+        var consolePrefixes: [String: String] = [:]
     }
 
     private static let palette = ["\u{1B}[36m", "\u{1B}[33m", "\u{1B}[35m", "\u{1B}[32m", "\u{1B}[34m", "\u{1B}[91m"]
@@ -29,9 +29,11 @@ public final class LogSink: Sendable {
         self.directory = directory
         self.console = console
         var state = State(merged: RotatingLogFile(path: directory.appendingPathComponent("stack.log").path))
-        state.width = (names + ["stackctl"]).map(\.count).max() ?? 8
+        let width = (names + ["stackctl"]).map(\.count).max() ?? 8
         for (index, name) in names.sorted().enumerated() {
-            state.colours[name] = Self.palette[index % Self.palette.count]
+            let padded = "[\(name)]".padding(toLength: width + 2, withPad: " ", startingAt: 0)
+            let colour = Self.palette[index % Self.palette.count]
+            state.consolePrefixes[name] = console == .coloured ? "\(colour)\(padded)\u{1B}[0m " : padded + " "
         }
         self.state = Mutex(state)
     }
@@ -48,14 +50,8 @@ public final class LogSink: Sendable {
             }
             state.files[process]!.write(bytes)
             state.merged.write(Array(prefixed.utf8))
-            if let console {
-                let padded = "[\(process)]".padding(toLength: state.width + 2, withPad: " ", startingAt: 0)
-                switch console {
-                case .plain: Self.writeConsole("\(padded) \(text)\n")
-                case .coloured:
-                    let colour = state.colours[process] ?? "\u{1B}[37m"
-                    Self.writeConsole("\(colour)\(padded)\u{1B}[0m \(text)\n")
-                }
+            if console != nil {
+                Self.writeConsole((state.consolePrefixes[process] ?? "[\(process)] ") + text + "\n")
             }
         }
     }

@@ -16,6 +16,24 @@ public struct RegistrationSnapshot: Codable, Sendable, Equatable {
     /// The token's `exp` (RFC 3339), when it has one.
     public var tokenExpiresAt: String?
 
+    enum CodingKeys: String, CodingKey {
+        case toolId, sessionId, tenant, user, expiresAt, renewals, state, lastError, tokenExpiresAt
+    }
+
+    /// Absent values are written as `null`, as the contract's status shape has them.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(toolId, forKey: .toolId)
+        try container.encode(sessionId, forKey: .sessionId)
+        try container.encode(tenant, forKey: .tenant)
+        try container.encode(user, forKey: .user)
+        try container.encode(expiresAt, forKey: .expiresAt)
+        try container.encode(renewals, forKey: .renewals)
+        try container.encode(state, forKey: .state)
+        try container.encode(lastError, forKey: .lastError)
+        try container.encode(tokenExpiresAt, forKey: .tokenExpiresAt)
+    }
+
     public init(
         toolId: String? = nil, sessionId: String? = nil, tenant: String? = nil, user: String? = nil, expiresAt: String? = nil,
         renewals: Int = 0, state: String = "pending", lastError: String? = nil, tokenExpiresAt: String? = nil

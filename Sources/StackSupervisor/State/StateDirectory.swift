@@ -66,8 +66,6 @@ public struct StateDirectory: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(info).write(to: runtimeFile, options: .atomic)
-        // It holds the dev token.
-        chmod(runtimeFile.path, 0o600)
     }
 
     /// A fresh random control token, readable by this user only.
@@ -75,11 +73,9 @@ public struct StateDirectory: Sendable {
         var bytes = [UInt8](repeating: 0, count: 32)
         for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
         let token = bytes.map { String(format: "%02x", $0) }.joined()
-        unlink(tokenFile.path)
-        let fd = open(tokenFile.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SupervisorFailure("cannot write \(tokenFile.path)", exitCode: 2) }
-        _ = token.withCString { write(fd, $0, strlen($0)) }
-        close(fd)
+        do { try PrivateFile.write(Data(token.utf8), to: tokenFile) } catch {
+            throw SupervisorFailure("cannot write \(tokenFile.path): \(error)", exitCode: 2)
+        }
         return token
     }
 
@@ -88,19 +84,17 @@ public struct StateDirectory: Sendable {
     }
 }
 
-/// `stackctl.json`: how the CLI reaches the running supervisor, and what `env` prints.
+/// `stackctl.json`: how the CLI reaches the running supervisor (the env itself comes from its control API).
 public struct RuntimeInfo: Codable, Sendable {
     public var pid: Int32
     public var controlPort: Int
     public var controlURL: String
     public var stackFile: String
-    public var env: [String: String]
 
-    public init(pid: Int32, controlPort: Int, stackFile: String, env: [String: String]) {
+    public init(pid: Int32, controlPort: Int, stackFile: String) {
         self.pid = pid
         self.controlPort = controlPort
         controlURL = "http://127.0.0.1:\(controlPort)"
         self.stackFile = stackFile
-        self.env = env
     }
 }

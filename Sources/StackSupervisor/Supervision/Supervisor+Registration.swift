@@ -19,29 +19,21 @@ extension Supervisor {
         } else {
             throw SupervisorFailure("no identity: set TAIS_JWT or x-stackctl.identity in the stack file", exitCode: 4)
         }
-        let registrationPlan = RegistrationPlan(
+        var registrationPlan = RegistrationPlan(
             taisURL: taisURL, toolURL: configuration.publicToolURL ?? (toolURL + settings.path), toolName: settings.toolName,
             toolDescription: "AI-credit usage of your tenant (OpenMeter), registered by stackctl",
             requestedSessionID: configuration.requestedSession, sessionTitle: "Credits questions",
             settings: settings, tokenSource: tokenSource, claims: plan.file.stackctl.claims,
             startingCredits: plan.file.stackctl.identity?.startingCredits ?? 0,
             stateDirectory: configuration.state.url)
-        var registrationPlanWithClock = registrationPlan
-        registrationPlanWithClock.taisHasFakeClock = plan.processes.values.contains { $0.url == taisURL && !$0.external }
+        registrationPlan.taisHasFakeClock = plan.processes.values.contains { $0.url == taisURL && !$0.external }
         let sink = self.sink
-        let keeper = RegistrationKeeper(plan: registrationPlanWithClock, log: { sink.note($0) })
+        let keeper = RegistrationKeeper(plan: registrationPlan, log: { sink.note($0) })
         registration = keeper
         do {
             _ = try await keeper.establish(deadline: .now + max(configuration.startupTimeout, .seconds(5)))
         } catch {
             throw SupervisorFailure("cannot register \(settings.toolName) with TAIS at \(taisURL): \(error)", exitCode: 4)
         }
-    }
-}
-
-extension RegistrationSnapshot {
-    var status: RegistrationStatus {
-        RegistrationStatus(toolId: toolId, sessionId: sessionId, tenant: tenant, user: user, expiresAt: expiresAt,
-                           renewals: renewals, state: state, lastError: lastError)
     }
 }

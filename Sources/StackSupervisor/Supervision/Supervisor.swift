@@ -22,19 +22,13 @@ public actor Supervisor {
         public var publicToolURL: String?
 
         public init(plan: StackPlan, state: StateDirectory, keeperExecutable: String, startupTimeout: Duration,
-                    providedToken: String?, requestedSession: String?) {
+                    providedToken: String?, requestedSession: String?, publicToolURL: String? = nil) {
             self.plan = plan
             self.state = state
             self.keeperExecutable = keeperExecutable
             self.startupTimeout = startupTimeout
             self.providedToken = providedToken
             self.requestedSession = requestedSession
-        }
-
-        public init(plan: StackPlan, state: StateDirectory, keeperExecutable: String, startupTimeout: Duration,
-                    providedToken: String?, requestedSession: String?, publicToolURL: String?) {
-            self.init(plan: plan, state: state, keeperExecutable: keeperExecutable, startupTimeout: startupTimeout,
-                      providedToken: providedToken, requestedSession: requestedSession)
             self.publicToolURL = publicToolURL
         }
     }
@@ -78,7 +72,7 @@ public actor Supervisor {
                                               url: configuration.plan.processes[name]?.url, restarts: 0, lastExit: nil))
             }
         }
-        let registrationStatus = await registration?.snapshot().status
+        let registrationStatus = await registration?.snapshot()
         var state = phase
         if phase == .running {
             let unhealthy = services.contains { !$0.healthy }
@@ -174,11 +168,7 @@ public actor Supervisor {
                 try await waitUntilHealthy()
                 try await register()
                 phase = .running
-                let env = await environment()
-                try? configuration.state.writeRuntime(RuntimeInfo(
-                    pid: getpid(), controlPort: configuration.state.readRuntime()?.controlPort ?? 0,
-                    stackFile: configuration.state.readRuntime()?.stackFile ?? "", env: env))
-                await onReady(await status(), env)
+                await onReady(await status(), await environment())
                 if let keeper = registration {
                     group.addTask { await keeper.keepAlive() }
                 }

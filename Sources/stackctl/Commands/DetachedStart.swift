@@ -29,33 +29,31 @@ struct DetachedStart {
         }
         close(fd)
         close(errorFD)
-        var offset: UInt64 = 0
-        var errorOffset: UInt64 = 0
+        // Opened once; each read continues where the last one ended.
+        let output = try FileHandle(forReadingFrom: log)
+        let errorOutput = try FileHandle(forReadingFrom: errors)
+        defer {
+            try? output.close()
+            try? errorOutput.close()
+        }
+        func echoNewLines() {
+            let data = output.readDataToEndOfFile()
+            if !data.isEmpty { ConsoleOutput.standardOutput(data) }
+            let errorData = errorOutput.readDataToEndOfFile()
+            if !errorData.isEmpty { ConsoleOutput.standardError(errorData) }
+        }
         while true {
-            offset = echo(log, from: offset, toStandardError: false)
-            errorOffset = echo(errors, from: errorOffset, toStandardError: true)
+            echoNewLines()
             if FileManager.default.fileExists(atPath: state.readyFile.path) {
-                _ = echo(log, from: offset, toStandardError: false)
+                echoNewLines()
                 return 0
             }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid {
-                _ = echo(log, from: offset, toStandardError: false)
-                _ = echo(errors, from: errorOffset, toStandardError: true)
-                let exit = ExitStatus(raw: status)
-                return exit.code ?? 1
+                echoNewLines()
+                return ExitStatus(raw: status).code ?? 1
             }
             try await Task.sleep(for: .milliseconds(10))
         }
-    }
-
-    /// Copies what the supervisor wrote to `file` since `offset`.
-    private func echo(_ file: URL, from offset: UInt64, toStandardError: Bool) -> UInt64 {
-        guard let handle = try? FileHandle(forReadingFrom: file) else { return offset }
-        defer { try? handle.close() }
-        try? handle.seek(toOffset: offset)
-        let data = handle.readDataToEndOfFile()
-        if !data.isEmpty { toStandardError ? ConsoleOutput.standardError(data) : ConsoleOutput.standardOutput(data) }
-        return offset + UInt64(data.count)
     }
 }

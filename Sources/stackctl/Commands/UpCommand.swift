@@ -107,7 +107,8 @@ struct UpCommand: AsyncParsableCommand {
         let sink = try LogSink(directory: state.logs, console: console, names: Array(plan.processes.keys))
         let token = try state.newControlToken()
         try? FileManager.default.removeItem(at: state.readyFile)
-        try state.writeRuntime(RuntimeInfo(pid: getpid(), controlPort: controlPort, stackFile: stackPath, env: [:]))
+        // Written before anything starts, so `down` and `status` find the control API during start-up too.
+        try state.writeRuntime(RuntimeInfo(pid: getpid(), controlPort: controlPort, stackFile: stackPath))
 
         let supervisor = Supervisor(
             configuration: .init(plan: plan, state: state, keeperExecutable: keeper, startupTimeout: .seconds(timeout),

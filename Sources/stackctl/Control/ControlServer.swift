@@ -15,15 +15,13 @@ struct ControlServer: Sendable {
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         let supervisor = self.supervisor
-        let token = self.token
+        router.add(middleware: ControlTokenMiddleware(token: token, openPaths: ["/health", "/api/status"]))
         router.get("/health") { _, _ in try JSONResponse.make(["status": "ok"]) }
         router.get("/api/status") { _, _ in try JSONResponse.make(await supervisor.status()) }
-        router.get("/api/env") { request, _ in
-            guard Self.authorized(request, token) else { return try Self.problem(.unauthorized, "the control token is missing or wrong") }
+        router.get("/api/env") { _, _ in
             return try JSONResponse.make(await supervisor.environment())
         }
         router.get("/api/logs") { request, _ in
-            guard Self.authorized(request, token) else { return try Self.problem(.unauthorized, "the control token is missing or wrong") }
             let process = request.uri.queryParameters.get("process")
             let tail = request.uri.queryParameters.get("tail").flatMap { Int($0) } ?? 100
             do {
@@ -34,8 +32,7 @@ struct ControlServer: Sendable {
                 return try Self.problem(.notFound, (error as? SupervisorFailure)?.message ?? "\(error)")
             }
         }
-        router.post("/api/processes/:name/restart") { request, context in
-            guard Self.authorized(request, token) else { return try Self.problem(.unauthorized, "the control token is missing or wrong") }
+        router.post("/api/processes/:name/restart") { _, context in
             let name = context.parameters.get("name") ?? ""
             do {
                 try await supervisor.restart(name)
@@ -44,26 +41,15 @@ struct ControlServer: Sendable {
                 return try Self.problem(.notFound, (error as? SupervisorFailure)?.message ?? "\(error)")
             }
         }
-        router.post("/api/registration/renew") { request, _ in
-            guard Self.authorized(request, token) else { return try Self.problem(.unauthorized, "the control token is missing or wrong") }
+        router.post("/api/registration/renew") { _, _ in
             await supervisor.renewRegistration()
             return try JSONResponse.make(["renewing": true], status: .accepted)
         }
-        router.post("/api/down") { request, _ in
-            guard Self.authorized(request, token) else { return try Self.problem(.unauthorized, "the control token is missing or wrong") }
+        router.post("/api/down") { _, _ in
             supervisor.requestStop(reason: "stackctl down")
             return try JSONResponse.make(["stopping": true], status: .accepted)
         }
         return router
-    }
-
-    static func authorized(_ request: Request, _ token: String) -> Bool {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
-        let given = Array(header.dropFirst(7).utf8)
-        let expected = Array(token.utf8)
-        // Constant time in the token's length.
-        guard given.count == expected.count else { return false }
-        return zip(given, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     static func problem(_ status: HTTPResponse.Status, _ message: String) throws -> Response {
