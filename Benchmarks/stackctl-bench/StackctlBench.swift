@@ -26,6 +26,8 @@ struct StackctlBench: ParsableCommand {
     var idleSeconds = 60
     @Option(help: "The package root, stackctl's working directory (default: found from this binary's location or the cwd).")
     var repo: String?
+    @Option(help: "Events in a large state dir (10 tenants, 30 days) that each run also brings up and down; 0 skips it.")
+    var largeEvents = 1_000_000
 
     static let goalUpMs = 2000.0
     static let goalGapMs = 300.0
@@ -35,6 +37,7 @@ struct StackctlBench: ParsableCommand {
     func validate() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
         guard idleSeconds >= 1 else { throw ValidationError("--idle-seconds must be at least 1") }
+        guard largeEvents >= 0 else { throw ValidationError("--large-events must be 0 or more") }
     }
 
     func run() throws {
@@ -50,14 +53,15 @@ struct StackctlBench: ParsableCommand {
         report("  scratch  \(context.scratch.path)")
         report("  \(ProcessInfo.processInfo.activeProcessorCount) cores; health polled every 5 ms by the benchmark (stackctl polls on its own schedule)")
         try context.warmPageCache()
+        let large = try prepareLargeStateDirectory(context: context)
 
         var results: [RunResult] = []
         for index in 1...runs {
-            let result = try measureRun(index, context: context)
+            let result = try measureRun(index, context: context, large: large)
             results.append(result)
             report(result.summary(index))
         }
-        let idle = try measureIdle(context: context)
+        let idle = try measureIdle(context: context, large: large)
         printTable(results, idle: idle, context: context)
         try? FileManager.default.removeItem(at: context.scratch)
     }
@@ -71,6 +75,9 @@ struct StackctlBench: ParsableCommand {
         var coldDownMs: Double
         var warmUpMs: Double
         var warmDownMs: Double
+        /// `up` and `down` over the large state dir (nil without one).
+        var largeUpMs: Double?
+        var largeDownMs: Double?
         var leftovers: Int
 
         var slowest: (name: String, ms: Double) { childMs.max { $0.ms < $1.ms } ?? ("none", 0) }
@@ -85,22 +92,37 @@ struct StackctlBench: ParsableCommand {
         }
     }
 
-    private func measureRun(_ index: Int, context: Context) throws -> RunResult {
+    /// A state dir already seeded with `largeEvents` events (marked seeded, so `up` starts over it as is).
+    private func prepareLargeStateDirectory(context: Context) throws -> URL? {
+        guard largeEvents > 0 else { return nil }
+        let directory = context.scratch.appendingPathComponent("large-state")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let ms = try Spawn.timedRun(
+            [URL(fileURLWithPath: context.bin).appendingPathComponent("fake-openmeter").path, "seed",
+             "--data", directory.appendingPathComponent("openmeter.sqlite").path,
+             "--tenants", "10", "--events", String(largeEvents), "--days", "30"],
+            environment: context.environment, workingDirectory: context.repo,
+            log: context.scratch.appendingPathComponent("large-seed.log"))
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent(".seeded-fake-openmeter").path, contents: Data())
+        report(String(format: "  large state dir: %d events (10 tenants, 30 days) seeded in %.1f s", largeEvents, ms / 1000))
+        return directory
+    }
+
+    private func measureRun(_ index: Int, context: Context, large: URL?) throws -> RunResult {
         let directory = context.scratch.appendingPathComponent("run-\(index)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let floor = try measureChildrenAlone(directory.appendingPathComponent("alone"), context: context)
 
-        let stateDirectory = directory.appendingPathComponent("state")
         let log = directory.appendingPathComponent("stackctl.log")
         var leftovers = 0
-        func up() throws -> Double {
+        func up(_ stateDirectory: URL) throws -> Double {
             Cleanup.shared.track(stack: stateDirectory.path)
             let ms = try Spawn.timedRun(context.stackctlArgv("up", "--detach", "--ephemeral-ports", "--state-dir", stateDirectory.path),
                                         environment: context.environment, workingDirectory: context.repo, log: log)
             try context.checkStatus(stateDirectory, log: log)
             return ms
         }
-        func down() throws -> Double {
+        func down(_ stateDirectory: URL) throws -> Double {
             let stamps = try StackProcesses.of(stateDirectory: stateDirectory).stamps
             let ms = try Spawn.timedRun(context.stackctlArgv("down", "--state-dir", stateDirectory.path),
                                         environment: context.environment, workingDirectory: context.repo, log: log)
@@ -108,12 +130,16 @@ struct StackctlBench: ParsableCommand {
             leftovers += stamps.filter(\.isAlive).count
             return ms
         }
-        let coldUp = try up()
-        let coldDown = try down()
-        let warmUp = try up()
-        let warmDown = try down()
+        let stateDirectory = directory.appendingPathComponent("state")
+        let coldUp = try up(stateDirectory)
+        let coldDown = try down(stateDirectory)
+        let warmUp = try up(stateDirectory)
+        let warmDown = try down(stateDirectory)
+        let largeUp = try large.map { try up($0) }
+        let largeDown = try large.map { try down($0) }
         return RunResult(seedMs: floor.seedMs, childMs: floor.childMs, coldUpMs: coldUp, coldDownMs: coldDown,
-                         warmUpMs: warmUp, warmDownMs: warmDown, leftovers: leftovers, chainMs: floor.chainMs)
+                         warmUpMs: warmUp, warmDownMs: warmDown, largeUpMs: largeUp, largeDownMs: largeDown,
+                         leftovers: leftovers, chainMs: floor.chainMs)
     }
 
     struct Floor {
@@ -182,11 +208,12 @@ struct StackctlBench: ParsableCommand {
         var leftovers: Int
     }
 
-    /// One more stack up on a fresh state dir; after it settles, CPU over `idleSeconds` and RSS at the end.
-    private func measureIdle(context: Context) throws -> Idle {
-        let stateDirectory = context.scratch.appendingPathComponent("idle/state")
-        try FileManager.default.createDirectory(at: stateDirectory.deletingLastPathComponent(), withIntermediateDirectories: true)
+    /// One more stack up (over the large state dir when there is one, so the RSS is a realistic one); after it
+    /// settles, CPU over `idleSeconds` and RSS at the end.
+    private func measureIdle(context: Context, large: URL?) throws -> Idle {
+        let stateDirectory = large ?? context.scratch.appendingPathComponent("idle/state")
         let log = context.scratch.appendingPathComponent("idle/stackctl.log")
+        try FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
         Cleanup.shared.track(stack: stateDirectory.path)
         let upMs = try Spawn.timedRun(context.stackctlArgv("up", "--detach", "--ephemeral-ports", "--state-dir", stateDirectory.path),
                                       environment: context.environment, workingDirectory: context.repo, log: log)
@@ -257,6 +284,10 @@ struct StackctlBench: ParsableCommand {
         row("warm up (same state dir after down)", results.map(\.warmUpMs))
         row("down after cold up", results.map(\.coldDownMs))
         row("down after warm up", results.map(\.warmDownMs))
+        if largeEvents > 0 {
+            row("up over the large state dir (\(largeEvents / 1000)k events)", results.compactMap(\.largeUpMs))
+            row("down after it", results.compactMap(\.largeDownMs))
+        }
         report("  children alone, spawn → first 2xx of /health (polled every 5 ms):")
         row("  seeding alone (cold up includes it)", results.map(\.seedMs))
         for name in names {
@@ -275,7 +306,7 @@ struct StackctlBench: ParsableCommand {
         let stackctlPercent = (idle.supervisorCPUSeconds + idle.keepersCPUSeconds) / idle.seconds * 100
         let mib = { (kib: Int) in String(format: "%.1f MiB", Double(kib) / 1024) }
         report("")
-        report(String(format: "idle: one stack (up in %.0f ms, settled %.0f s), window %.1f s, CPU from /proc/PID/stat utime+stime (%d ticks/s):",
+        report(String(format: "idle: one stack\(largeEvents > 0 ? " over the large state dir" : "") (up in %.0f ms, settled %.0f s), window %.1f s, CPU from /proc/PID/stat utime+stime (%d ticks/s):",
                       idle.upMs, Self.settleSeconds, idle.seconds, sysconf(Int32(_SC_CLK_TCK))))
         report(String(format: "  stackctl supervisor CPU: %.3f %% of one core (%.2f s)   goal < 1 %%: %@", supervisorPercent,
                       idle.supervisorCPUSeconds, supervisorPercent < Self.goalIdleCPUPercent ? "met" : "NOT met"))
