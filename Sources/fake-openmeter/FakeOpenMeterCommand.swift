@@ -98,6 +98,21 @@ struct Seed: ParsableCommand {
     @Option(help: "RFC 3339 instant the events end before (default: the last whole hour before now, so no event lies in the future).")
     var end: String?
 
+    @Option(help: "Data shape: demo (4-12 users a tenant, ~150 groups a week) or realistic (30 users, ~4,800 groups a week) (default: demo).")
+    var shape: String?
+
+    @Option(help: "Users per tenant (overrides the shape).")
+    var users: Int?
+
+    @Option(help: "Modules (overrides the shape).")
+    var modules: Int?
+
+    @Option(help: "Products (overrides the shape).")
+    var products: Int?
+
+    @Option(help: "Skills per module (overrides the shape).")
+    var skills: Int?
+
     @Option(help: "YAML file of meters to create too (default as for serving).")
     var meters: String?
 
@@ -114,9 +129,18 @@ struct Seed: ParsableCommand {
                 }
                 endSeconds = parsed.seconds
             }
+            let dataShape: DataShape
+            do {
+                dataShape = try DataShape.resolve(
+                    name: shape ?? file.shape, users: users ?? file.users, modules: modules ?? file.modules,
+                    products: products ?? file.products, skills: skills ?? file.skills
+                )
+            } catch {
+                throw StartupFailure(error.description, exitCode: 2)
+            }
             let plan = SeedPlan(
                 tenants: tenants ?? file.tenants ?? 3, events: events ?? file.events ?? 2_000,
-                days: days ?? file.days ?? 30, seed: seed ?? file.seed ?? 42, end: endSeconds
+                days: days ?? file.days ?? 30, seed: seed ?? file.seed ?? 42, end: endSeconds, shape: dataShape
             )
             if let problem = plan.problem { throw StartupFailure(problem, exitCode: 2) }
             let app = try OpenMeterApp(configuration: OpenMeterConfiguration(dataPath: data, metersFile: meters))

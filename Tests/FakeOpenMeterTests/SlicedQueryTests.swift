@@ -7,7 +7,7 @@ import Testing
 @testable import FakeOpenMeter
 
 /// Meter queries on a file-backed store, where a bounded range of over an hour is read as two time slices
-/// on separate WAL readers at once and their partial groups merged (`MeterQueryEngine.slices`, `GroupAccumulator`).
+/// on separate WAL readers at once and their rows merged (`MeterQueryEngine.slices`).
 /// The in-memory harness never takes that path.
 ///
 /// The `calls` events (tokens, model, user, subject); the range is 2026-01-10T06:00:00Z ..< 2026-01-11T06:00:00Z,
@@ -96,17 +96,17 @@ import Testing
     // MARK: the slicing rule itself
 
     @Test func boundedRangesOverAnHourOnAPoolAreHalved() {
-        func describe(_ slices: [SQLCondition?]) -> [String] {
-            slices.map { $0.map { "\($0.sql) \($0.arguments.map(\.description))" } ?? "all" }
+        func describe(_ slices: [(lower: Int64?, upper: Int64?)]) -> [String] {
+            slices.map { "[\($0.lower.map(String.init) ?? "-"), \($0.upper.map(String.init) ?? "-"))" }
         }
-        #expect(describe(MeterQueryEngine.slices(from: 0, to: 3600, parallel: true)) == ["all"])
-        #expect(describe(MeterQueryEngine.slices(from: 0, to: 3601, parallel: true)) == ["time < ? [\"1800\"]", "time >= ? [\"1800\"]"])
+        #expect(describe(MeterQueryEngine.slices(from: 0, to: 3600, parallel: true)) == ["[0, 3600)"])
+        #expect(describe(MeterQueryEngine.slices(from: 0, to: 3601, parallel: true)) == ["[0, 1800)", "[1800, 3601)"])
         #expect(describe(MeterQueryEngine.slices(from: 1_768_024_800, to: 1_768_111_200, parallel: true))
-            == ["time < ? [\"1768068000\"]", "time >= ? [\"1768068000\"]"])  // 06:00 .. 06:00 next day: 18:00
-        #expect(describe(MeterQueryEngine.slices(from: -7201, to: 0, parallel: true)) == ["time < ? [\"-3601\"]", "time >= ? [\"-3601\"]"])
-        #expect(describe(MeterQueryEngine.slices(from: 0, to: 86400, parallel: false)) == ["all"])
-        #expect(describe(MeterQueryEngine.slices(from: nil, to: 86400, parallel: true)) == ["all"])
-        #expect(describe(MeterQueryEngine.slices(from: 0, to: nil, parallel: true)) == ["all"])
+            == ["[1768024800, 1768068000)", "[1768068000, 1768111200)"])  // 06:00 .. 06:00 next day: 18:00
+        #expect(describe(MeterQueryEngine.slices(from: -7201, to: 0, parallel: true)) == ["[-7201, -3601)", "[-3601, 0)"])
+        #expect(describe(MeterQueryEngine.slices(from: 0, to: 86400, parallel: false)) == ["[0, 86400)"])
+        #expect(describe(MeterQueryEngine.slices(from: nil, to: 86400, parallel: true)) == ["[-, 86400)"])
+        #expect(describe(MeterQueryEngine.slices(from: 0, to: nil, parallel: true)) == ["[0, -)"])
     }
 
     // MARK: aggregations over both slices, by model and DAY

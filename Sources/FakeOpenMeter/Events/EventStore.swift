@@ -2,16 +2,21 @@ import Foundation
 import GRDB
 import StackStorage
 
-/// Events and meters in one SQLite file.
+/// Events, meters and the meters' typed rows in one SQLite file.
 ///
-/// Indexes serve the hot paths: `(subject, time, id)` for a tenant's range (meter query, v1/v2
-/// lists by subject, already in list order), `(time, id)` for unscoped ranges, and the unique
-/// `(source, id)` for OpenMeter's deduplication.
+/// Indexes serve the hot paths: `(subject, time, id)` for a tenant's range (v1/v2 lists by subject,
+/// already in list order), `(time, id)` for unscoped ranges, and the unique `(source, id)` for
+/// OpenMeter's deduplication. Meter queries read `meter_rows` (see `MeterRowSchema`).
 public final class EventStore: Sendable {
     public let db: any DatabaseWriter
+    let groups = MeterGroupDirectory()
+
+    /// SQLite's page cache per connection. Small: the OS caches the file too, and every reader
+    /// connection has its own cache, so a large one multiplies into the process's memory.
+    static let cacheMegabytes = 16
 
     public init(path: String) throws {
-        db = try SQLiteDatabase.open(path: path) { db in
+        db = try SQLiteDatabase.open(path: path, cacheMegabytes: Self.cacheMegabytes) { db in
             db.add(function: SQLFunctions.number)
         }
         try Self.migrator.migrate(db)
@@ -48,36 +53,74 @@ public final class EventStore: Sendable {
                 CREATE UNIQUE INDEX meters_live_slug ON meters(slug) WHERE deleted = 0;
                 """)
         }
+        migrator.registerMigration("v2 meter rows") { db in
+            try MeterRowSchema.create(db)
+            // Stores made before per-meter rows: read their events once now.
+            var pending = MeterGroupDirectory.Pending()
+            let directory = MeterGroupDirectory()
+            for (key, meter) in try liveMeters(db) {
+                try MeterRowExtractor(meter: meter, key: key).extract(db, afterSeq: 0, directory: directory, pending: &pending)
+            }
+        }
         return migrator
     }
 
-    /// Stores a batch in one transaction; events whose (source, id) exist are skipped.
-    /// Returns how many were new.
+    /// Live meters with their keys (`created_seq`).
+    static func liveMeters(_ db: Database) throws -> [(key: Int64, meter: Meter)] {
+        try Row.fetchAll(db, sql: "SELECT created_seq, body FROM meters WHERE deleted = 0 ORDER BY created_seq").map { row in
+            let body: String = row[1]
+            return (row[0], try JSONDecoder().decode(Meter.self, from: Data(body.utf8)))
+        }
+    }
+
+    /// Stores a batch in one transaction, with the meters' rows of the new events; events whose
+    /// (source, id) exist are skipped. Returns how many were new.
     @discardableResult
     public func insert(_ events: [CloudEvent], ingestedAt: Int64) throws -> Int {
-        guard !events.isEmpty else { return 0 }
+        try insert([events], ingestedAt: [ingestedAt])[0]
+    }
+
+    /// Stores several requests' batches in one transaction (a group commit), each with its own
+    /// ingestion time. Returns how many of each batch were new.
+    func insert(_ batches: [[CloudEvent]], ingestedAt: [Int64]) throws -> [Int] {
+        guard batches.contains(where: { !$0.isEmpty }) else { return batches.map { _ in 0 } }
         return try db.write { db in
+            var pending = MeterGroupDirectory.Pending()
+            let before = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
             let statement = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO events (id, source, type, subject, time, ingested_at, stored_at, specversion, datacontenttype, dataschema, data)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            var inserted = 0
-            for event in events {
-                statement.setUncheckedArguments([
-                    event.id, event.source, event.type, event.subject, event.time, ingestedAt, ingestedAt,
-                    event.specversion, event.datacontenttype, event.dataschema, event.data,
-                ])
-                try statement.execute()
-                inserted += db.changesCount
+            var counts: [Int] = []
+            var types: Set<String> = []
+            for (events, ingestedAt) in zip(batches, ingestedAt) {
+                var inserted = 0
+                for event in events {
+                    statement.setUncheckedArguments([
+                        event.id, event.source, event.type, event.subject, event.time, ingestedAt, ingestedAt,
+                        event.specversion, event.datacontenttype, event.dataschema, event.data,
+                    ])
+                    try statement.execute()
+                    if db.changesCount > 0 {
+                        inserted += 1
+                        types.insert(event.type)
+                    }
+                }
+                counts.append(inserted)
             }
-            return inserted
+            for (key, meter) in try Self.liveMeters(db) where types.contains(meter.eventType) {
+                try MeterRowExtractor(meter: meter, key: key).extract(db, afterSeq: before, directory: groups, pending: &pending)
+            }
+            groups.commitAfterTransaction(db, pending)
+            return counts
         }
     }
 
     /// Removes every event and meter (fake-only reset).
     public func reset() throws {
         try db.write { db in
-            try db.execute(sql: "DELETE FROM events; DELETE FROM meters;")
+            try db.execute(sql: "DELETE FROM events; DELETE FROM meters; DELETE FROM meter_rows; DELETE FROM meter_groups; DELETE FROM meter_subjects;")
+            groups.commitAfterTransaction(db, MeterGroupDirectory.Pending(), forgetting: .all)
         }
     }
 

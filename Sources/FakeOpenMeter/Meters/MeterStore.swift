@@ -25,29 +25,53 @@ extension EventStore {
         }
     }
 
-    /// Stores a new meter; false when a live meter has the slug.
+    /// Stores a new meter, with rows for the events already stored; false when a live meter has the slug.
     public func insertMeter(_ meter: Meter) throws -> Bool {
         let body = String(decoding: try Self.encoder.encode(meter), as: UTF8.self)
         return try db.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM meters WHERE deleted = 0 AND slug = ?", arguments: [meter.slug]) == true {
                 return false
             }
-            let next = (try Int.fetchOne(db, sql: "SELECT max(created_seq) FROM meters") ?? 0) + 1
+            let key = (try Int64.fetchOne(db, sql: "SELECT max(created_seq) FROM meters") ?? 0) + 1
             try db.execute(
                 sql: "INSERT INTO meters (id, slug, deleted, created_seq, body) VALUES (?, ?, 0, ?, ?)",
-                arguments: [meter.id, meter.slug, next, body]
+                arguments: [meter.id, meter.slug, key, body]
             )
+            // A key of a meter deleted earlier is never reused (max + 1), but clear it in case.
+            try MeterRowSchema.drop(meter: key, db)
+            var pending = MeterGroupDirectory.Pending()
+            try MeterRowExtractor(meter: meter, key: key).extract(db, afterSeq: 0, directory: groups, pending: &pending)
+            groups.commitAfterTransaction(db, pending, forgetting: .meter(key))
             return true
         }
     }
 
+    /// Saves a changed or deleted meter. New group-by keys re-read the meter's rows; a deleted
+    /// meter's rows are removed.
     public func replaceMeter(_ meter: Meter) throws {
         let body = String(decoding: try Self.encoder.encode(meter), as: UTF8.self)
         try db.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT created_seq, body FROM meters WHERE id = ?", arguments: [meter.id]) else { return }
+            let key: Int64 = row[0]
+            let old = try JSONDecoder().decode(Meter.self, from: Data((row[1] as String).utf8))
             try db.execute(
                 sql: "UPDATE meters SET body = ?, deleted = ? WHERE id = ?",
                 arguments: [body, meter.deletedAt == nil ? 0 : 1, meter.id]
             )
+            if meter.deletedAt != nil {
+                try MeterRowSchema.drop(meter: key, db)
+                groups.commitAfterTransaction(db, MeterGroupDirectory.Pending(), forgetting: .meter(key))
+            } else if old.groupBy ?? [:] != meter.groupBy ?? [:] {
+                try MeterRowSchema.drop(meter: key, db)
+                var pending = MeterGroupDirectory.Pending()
+                try MeterRowExtractor(meter: meter, key: key).extract(db, afterSeq: 0, directory: groups, pending: &pending)
+                groups.commitAfterTransaction(db, pending, forgetting: .meter(key))
+            }
         }
+    }
+
+    /// A meter's key in the meter tables (`created_seq`).
+    func meterKey(_ db: Database, id: String) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT created_seq FROM meters WHERE id = ?", arguments: [id])
     }
 }

@@ -19,34 +19,17 @@ struct MeterQueryResult {
     var rows: [MeterQueryRow]
 }
 
-/// Runs meter queries as one grouped SQL statement over the tenant's index range.
+/// Runs meter queries over the meter's typed rows (`meter_rows`): the rows of the range are read
+/// per subject, filtered by group, windowed and aggregated in Swift, then each group's values are
+/// looked up once.
 struct MeterQueryEngine {
     let store: EventStore
 
-    /// SQL text of a group-by value: OpenMeter returns strings, "" when the property is missing.
+    /// SQL text of a group-by value over raw events (the group-by values endpoint).
     static func groupExpression(path: String) -> String {
-        "COALESCE(CAST(json_extract(data, \(literal(path))) AS TEXT), '')"
+        MeterRowExtractor.groupExpression(path: path)
     }
 
-    static func literal(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
-    }
-
-    static func numericExpression(path: String) -> String {
-        let v = "json_extract(data, \(literal(path)))"
-        // JSON true/false come out of json_extract as integers 1/0, so integers are confirmed
-        // with json_type; 1e400 comes out as an infinite real. Both are not numbers to OpenMeter.
-        return """
-            CASE typeof(\(v)) \
-            WHEN 'real' THEN CASE WHEN abs(\(v)) <= 1.7976931348623157e308 THEN \(v) END \
-            WHEN 'integer' THEN CASE WHEN json_type(data, \(literal(path))) = 'integer' THEN \(v) END \
-            WHEN 'text' THEN om_number(\(v)) END
-            """
-    }
-
-    /// Filters in SQL, groups in Swift: SQLite has no hash aggregation, and sorting every row of a
-    /// tenant's week by five text keys costs more than the scan. A long range is read as time slices
-    /// on separate reader connections (WAL) at once, and their partial groups merged.
     func run(meter: Meter, request: MeterQueryRequest) async throws(HTTPFailure) -> MeterQueryResult {
         let known = meter.groupBy ?? [:]
         var groupKeys: [String] = []
@@ -56,66 +39,113 @@ struct MeterQueryEngine {
             guard known[key] != nil else { throw .badRequest("invalid group by: \(key)") }
             if !groupKeys.contains(key) { groupKeys.append(key) }
         }
-
-        var conditions = [SQLCondition(sql: "type = ?", arguments: [meter.eventType])]
-        var lower = request.from.map { $0.seconds + ($0.nanos > 0 ? 1 : 0) }
-        if let eventFrom = meter.eventFromSeconds { lower = max(lower ?? eventFrom, eventFrom) }
-        if let lower { conditions.append(SQLCondition(sql: "time >= ?", arguments: [lower])) }
-        if let to = request.to { conditions.append(SQLCondition(sql: "time < ?", arguments: [to.seconds + (to.nanos > 0 ? 1 : 0)])) }
-        if !request.subjects.isEmpty { conditions.append(.inList("subject", request.subjects)) }
+        // Filters run on a group's values: element i of `meter_groups.vals` is the text of key i.
+        let positions = Dictionary(uniqueKeysWithValues: meter.groupByKeys.enumerated().map { ($1, $0) })
+        func column(_ key: String) -> String { "json_extract(vals, '$[\(positions[key] ?? 0)]')" }
+        var filters: [SQLCondition] = []
         for (key, values) in request.filterGroupBy {
-            guard let path = known[key] else { throw .badRequest("invalid group by filter: \(key)") }
-            conditions.append(.inList(Self.groupExpression(path: path), values))
+            guard known[key] != nil else { throw .badRequest("invalid group by filter: \(key)") }
+            filters.append(.inList(column(key), values))
         }
         for (key, filter) in request.advancedFilters {
-            guard let path = known[key] else { throw .badRequest("invalid advanced group by filter: \(key)") }
-            conditions.append(try FilterCompiler.string(filter, column: Self.groupExpression(path: path), field: key))
+            guard known[key] != nil else { throw .badRequest("invalid advanced group by filter: \(key)") }
+            filters.append(try FilterCompiler.string(filter, column: column(key), field: key))
         }
-        let condition = SQLCondition.all(conditions)
+        let groupFilter = SQLCondition.all(filters)
 
-        // The per-row value column: a number (NULL when not numeric), the raw value for UNIQUE_COUNT, or nothing.
-        let valueColumn: String
-        if let path = meter.valueProperty, meter.aggregation != .count {
-            valueColumn = meter.aggregation == .uniqueCount
-                ? "CAST(json_extract(data, \(Self.literal(path))) AS TEXT)"
-                : Self.numericExpression(path: path)
-        } else {
-            valueColumn = "NULL"
-        }
-        let groupColumns = groupKeys.map { Self.groupExpression(path: known[$0] ?? "$") }
-        // One text per row that tells groups apart (equal text, equal group), so a row costs one string
-        // and one hash; the group's display columns are read only for its first row.
-        let paths = groupKeys.map { Self.literal(known[$0] ?? "$") }
-        let rowKey = "json_array(\(bySubject ? "subject" : "NULL"), \(paths.isEmpty ? "NULL" : "json_extract(data, \(paths.joined(separator: ", ")))"))"
+        var lower = request.from.map { $0.seconds + ($0.nanos > 0 ? 1 : 0) }
+        if let eventFrom = meter.eventFromSeconds { lower = max(lower ?? eventFrom, eventFrom) }
+        let upper = request.to.map { $0.seconds + ($0.nanos > 0 ? 1 : 0) }
         let distinct = meter.aggregation == .uniqueCount
-        let grouped = bySubject
+        let store = self.store
 
         do {
-            let window = try await store.db.readOffCooperativePool { db in try windowing(db: db, request: request, condition: condition) }
-            let slices = Self.slices(from: request.from?.seconds, to: request.to?.seconds, parallel: store.db is DatabasePool)
-            let groups = try await withThrowingTaskGroup(of: [GroupKey: GroupAccumulator].self) { group in
-                for slice in slices {
-                    let sliced = SQLCondition.all([condition] + (slice.map { [$0] } ?? []))
+            let (key, subjects) = try await store.db.readOffCooperativePool { db -> (Int64?, [String]) in
+                guard let key = try store.meterKey(db, id: meter.id) else { return (nil, []) }
+                if !request.subjects.isEmpty {
+                    var seen: Set<BytewiseString> = []
+                    return (key, request.subjects.filter { seen.insert(BytewiseString($0)).inserted })
+                }
+                return (key, try String.fetchAll(db, sql: "SELECT subject FROM meter_subjects WHERE meter = ?", arguments: [key]))
+            }
+            guard let key, !subjects.isEmpty else {
+                return MeterQueryResult(request: request, groupKeys: groupKeys, bySubject: bySubject, rows: [])
+            }
+            // A long bounded range is read as two time slices on separate reader connections (WAL) at once.
+            let slices = Self.slices(from: lower, to: upper, parallel: store.db is DatabasePool)
+            var scan = try await withThrowingTaskGroup(of: (Int, MeterRowScan).self) { group in
+                for (index, slice) in slices.enumerated() {
                     group.addTask {
-                        try await store.db.readOffCooperativePool { db in
-                            if let function = window.function { db.add(function: function) }
-                            defer { if let function = window.function { db.remove(function: function) } }
-                            let sql = """
-                                SELECT time, \(window.expression), value, rowKey, seq
-                                FROM (SELECT time, seq, \(valueColumn) AS value, \(rowKey) AS rowKey FROM events WHERE \(sliced.sql))
-                                """
-                            return try Self.accumulate(db, sql: sql, arguments: sliced.statementArguments,
-                                                       bySubject: grouped, groupColumns: groupColumns, distinct: distinct)
+                        let scan = try await store.db.readOffCooperativePool { db in
+                            try MeterRowScan.read(db, meter: key, subjects: subjects, lower: slice.lower, upper: slice.upper, distinct: distinct)
                         }
+                        return (index, scan)
                     }
                 }
-                var merged: [GroupKey: GroupAccumulator] = [:]
-                for try await partial in group {
-                    if merged.isEmpty { merged = partial; continue }
-                    for (key, accumulator) in partial { merged[key, default: GroupAccumulator()].merge(accumulator) }
-                }
+                var parts: [(Int, MeterRowScan)] = []
+                for try await part in group { parts.append(part) }
+                parts.sort { $0.0 < $1.0 }
+                var merged = parts.first?.1 ?? MeterRowScan()
+                for part in parts.dropFirst() { merged.append(part.1) }
                 return merged
             }
+
+            if groupFilter.sql != "1" {
+                let seen = Set(scan.groups)
+                let allowed = try await store.db.readOffCooperativePool { db in
+                    try Self.groups(db, among: seen, matching: groupFilter)
+                }
+                scan.keep(groups: allowed)
+            }
+            guard scan.count > 0 else {
+                return MeterQueryResult(request: request, groupKeys: groupKeys, bySubject: bySubject, rows: [])
+            }
+            let window = windowing(request: request, times: scan.times)
+
+            // Accumulate per (window, subject, group id): integers only, one hash per row.
+            struct Slot: Hashable {
+                var window: Int64
+                var subject: Int32
+                var group: Int64
+            }
+            var slots: [Slot: Int] = [:]
+            var slotKeys: [Slot] = []
+            var accumulators: [GroupAccumulator] = []
+            let keepGroups = !groupKeys.isEmpty
+            for i in 0..<scan.count {
+                let time = scan.times[i]
+                let slot = Slot(window: window.start(time), subject: bySubject ? scan.subjectIndex[i] : -1, group: keepGroups ? scan.groups[i] : 0)
+                let index: Int
+                if let known = slots[slot] {
+                    index = known
+                } else {
+                    index = accumulators.count
+                    slots[slot] = index
+                    slotKeys.append(slot)
+                    accumulators.append(GroupAccumulator())
+                }
+                if distinct {
+                    accumulators[index].add(time: time, distinctValue: scan.texts[i])
+                } else {
+                    accumulators[index].add(time: time, number: scan.numbers[i])
+                }
+            }
+
+            // Group ids become the requested keys' values; ids that show the same values merge.
+            var values: [Int64: [String]] = [:]
+            if keepGroups {
+                let ids = Set(slotKeys.map(\.group))
+                values = try await store.db.readOffCooperativePool { db in try store.groups.values(of: ids, db) }
+            }
+            let projection = groupKeys.map { positions[$0] ?? 0 }
+            var groups: [GroupKey: GroupAccumulator] = [:]
+            for (slot, accumulator) in zip(slotKeys, accumulators) {
+                let all = values[slot.group] ?? []
+                let shown = projection.map { $0 < all.count ? all[$0] : "" }
+                let subject = bySubject ? scan.subjects[Int(slot.subject)] : nil
+                groups[GroupKey(window: slot.window, subject: subject, values: shown), default: GroupAccumulator()].merge(accumulator)
+            }
+
             var rows: [MeterQueryRow] = []
             for key in groups.keys.sorted(by: GroupKey.ordered) {
                 guard let accumulator = groups[key], let value = accumulator.value(meter.aggregation) else { continue }
@@ -137,120 +167,62 @@ struct MeterQueryEngine {
         }
     }
 
-    /// Reads `time, window, value, row key, seq` rows into groups. A group's subject and group-by values
-    /// are read afterwards from one of its rows, so the scan extracts only the row key per row.
-    private static func accumulate(
-        _ db: Database, sql: String, arguments: StatementArguments, bySubject: Bool, groupColumns: [String], distinct: Bool
-    ) throws -> [GroupKey: GroupAccumulator] {
-        struct RowKey: Hashable {
-            var window: Int64
-            var text: BytewiseString
-        }
-        var slots: [RowKey: Int] = [:]
-        var slotKeys: [RowKey] = []
-        var accumulators: [GroupAccumulator] = []
-        var sampleRow: [BytewiseString: Int64] = [:]
-        let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-        while let row = try cursor.next() {
-            let time: Int64 = row[0]
-            let rowKey = RowKey(window: row[1], text: BytewiseString(row[3] ?? ""))
-            let slot: Int
-            if let known = slots[rowKey] {
-                slot = known
-            } else {
-                if sampleRow[rowKey.text] == nil { sampleRow[rowKey.text] = row[4] }
-                slotKeys.append(rowKey)
-                accumulators.append(GroupAccumulator())
-                slot = accumulators.count - 1
-                slots[rowKey] = slot
-            }
-            if distinct {
-                accumulators[slot].add(time: time, distinctValue: row[2])
-            } else {
-                accumulators[slot].add(time: time, number: row[2])
-            }
-        }
-
-        // The display values of each distinct row key, from its sample row.
-        var display: [BytewiseString: (subject: String?, values: [String])] = [:]
-        let samples = Array(sampleRow)
-        for start in stride(from: 0, to: samples.count, by: 500) {
-            let batch = samples[start..<min(start + 500, samples.count)]
-            let bySeq = Dictionary(batch.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
+    /// The ids among `seen` whose values pass the group filter.
+    static func groups(_ db: Database, among seen: Set<Int64>, matching filter: SQLCondition) throws -> Set<Int64> {
+        var allowed: Set<Int64> = []
+        let ids = Array(seen)
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let batch = ids[start..<min(start + 500, ids.count)]
             let marks = Array(repeating: "?", count: batch.count).joined(separator: ",")
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT seq, subject\(groupColumns.map { ", " + $0 }.joined()) FROM events WHERE seq IN (\(marks))",
-                arguments: StatementArguments(batch.map(\.value))
+            let found = try Int64.fetchAll(
+                db, sql: "SELECT id FROM meter_groups WHERE id IN (\(marks)) AND (\(filter.sql))",
+                arguments: StatementArguments(batch.map(\.databaseValue) + filter.arguments)
             )
-            while let row = try rows.next() {
-                guard let key = bySeq[row[0]] else { continue }
-                display[key] = (bySubject ? row[1] : nil, groupColumns.indices.map { row[2 + $0] })
-            }
+            allowed.formUnion(found)
         }
-        // Distinct row keys can still show the same group (the number 1 and the string "1" both read "1").
-        var groups: [GroupKey: GroupAccumulator] = [:]
-        for (rowKey, accumulator) in zip(slotKeys, accumulators) {
-            let shown = display[rowKey.text] ?? (nil, Array(repeating: "", count: groupColumns.count))
-            groups[GroupKey(window: rowKey.window, subject: shown.subject, values: shown.values), default: GroupAccumulator()].merge(accumulator)
-        }
-        return groups
+        return allowed
     }
 
-    /// Time slices read in parallel: the halves of a bounded range of over an hour on a pool, else one
-    /// read. The halves are open-ended so the query's own exact bounds still decide the edges.
-    static func slices(from: Int64?, to: Int64?, parallel: Bool) -> [SQLCondition?] {
-        guard parallel, let from, let to, to - from > 3600 else { return [nil] }
+    /// Time slices read in parallel: the halves of a bounded range of over an hour on a pool, else the
+    /// range itself as one read.
+    static func slices(from: Int64?, to: Int64?, parallel: Bool) -> [(lower: Int64?, upper: Int64?)] {
+        guard parallel, let from, let to, to - from > 3600 else { return [(from, to)] }
         let middle = from + (to - from) / 2
-        return [SQLCondition(sql: "time < ?", arguments: [middle]), SQLCondition(sql: "time >= ?", arguments: [middle])]
+        return [(from, middle), (middle, to)]
     }
 
     static func floorMinute(_ t: Int64) -> Int64 {
         t >= 0 ? t / 60 * 60 : (t - 59) / 60 * 60
     }
 
-    struct Windowing: Sendable {
-        var expression: String
-        var function: DatabaseFunction?
-        var end: @Sendable (Int64) -> Int64
+    struct Windowing {
+        var start: (Int64) -> Int64
+        var end: (Int64) -> Int64
     }
 
-    private func windowing(db: Database, request: MeterQueryRequest, condition: SQLCondition) throws -> Windowing {
-        guard let size = request.windowSize else { return Windowing(expression: "0", function: nil, end: { $0 }) }
+    /// Window starts and ends; calendar windows span the request's range, or the rows' own when it is open.
+    private func windowing(request: MeterQueryRequest, times: [Int64]) -> Windowing {
+        guard let size = request.windowSize else { return Windowing(start: { _ in 0 }, end: { $0 }) }
         let calendar = WindowCalendar(size: size, timeZone: request.timeZone)
         if size == .minute {
-            return Windowing(expression: "time - ((time % 60) + 60) % 60", function: nil, end: { $0 + 60 })
+            return Windowing(start: { $0 - (($0 % 60) + 60) % 60 }, end: { $0 + 60 })
         }
         var lower = request.from?.seconds
         var upper = request.to?.seconds
         if lower == nil || upper == nil {
-            let range = try Row.fetchOne(db, sql: "SELECT min(time) AS lo, max(time) AS hi FROM events WHERE \(condition.sql)", arguments: condition.statementArguments)
-            let lo: Int64? = range?["lo"], hi: Int64? = range?["hi"]
-            lower = lower ?? lo ?? 0
-            upper = upper ?? (hi.map { $0 + 1 } ?? 1)
+            lower = lower ?? times.min() ?? 0
+            upper = upper ?? (times.max().map { $0 + 1 } ?? 1)
         }
         if size == .hour {
             if let alignment = calendar.hourAlignment(from: lower ?? 0, to: upper ?? 1) {
-                return Windowing(
-                    expression: "time - (((time + \(alignment)) % 3600) + 3600) % 3600",
-                    function: nil, end: { $0 + 3600 }
-                )
+                return Windowing(start: { $0 - ((($0 + alignment) % 3600) + 3600) % 3600 }, end: { $0 + 3600 })
             }
             // A zone whose sub-hour offset changes inside the range (Lord Howe): align each row to its own offset.
-            let function = DatabaseFunction("om_window", argumentCount: 1, pure: true) { values in
-                guard let t = Int64.fromDatabaseValue(values[0]) else { return nil }
-                return calendar.hourStart(containing: t)
-            }
-            return Windowing(expression: "om_window(time)", function: function, end: { $0 + 3600 })
+            return Windowing(start: { calendar.hourStart(containing: $0) }, end: { $0 + 3600 })
         }
-        // Calendar windows: boundaries over the data's range, looked up per row by binary search.
+        // Calendar windows: boundaries over the range, looked up per row by binary search.
         let bounds = calendar.boundaries(from: lower ?? 0, to: max(upper ?? 1, (lower ?? 0) + 1))
-        let function = DatabaseFunction("om_window", argumentCount: 1, pure: true) { values in
-            guard let t = Int64.fromDatabaseValue(values[0]) else { return nil }
-            return Self.windowStart(t, bounds: bounds)
-        }
-        return Windowing(expression: "om_window(time)", function: function, end: { start in
-            Self.windowEnd(start, bounds: bounds)
-        })
+        return Windowing(start: { Self.windowStart($0, bounds: bounds) }, end: { Self.windowEnd($0, bounds: bounds) })
     }
 
     static func windowStart(_ t: Int64, bounds: [Int64]) -> Int64 {

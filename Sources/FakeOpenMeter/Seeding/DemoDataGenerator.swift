@@ -2,7 +2,9 @@ import Foundation
 import WireFormats
 
 /// Realistic AI-credit events: each tenant has its own users, modules cost differently, each
-/// module has its skills, credits are fractional and spread over the plan's days.
+/// module has its skills, credits are fractional and spread over the plan's days. The plan's
+/// `shape` sets how many users, modules, products and skills there are; names past the built-in
+/// lists are numbered (`user-31`, `module-9`, `chat-skill-4`).
 public struct DemoDataGenerator: Sequence {
     let plan: SeedPlan
 
@@ -25,6 +27,24 @@ public struct DemoDataGenerator: Sequence {
         Iterator(plan: plan)
     }
 
+    typealias Module = (name: String, baseCredits: Double, skills: [String])
+
+    /// The shape's modules: the built-in ones first (with their own skills unless a count is set).
+    static func modules(_ shape: DataShape) -> [Module] {
+        (0..<shape.modules).map { i in
+            let base: Module = i < modules.count ? modules[i] : ("module-\(i + 1)", 0.3 + Double(i % 7) * 0.5, [])
+            guard let count = shape.skills else {
+                return base.skills.isEmpty ? (base.name, base.baseCredits, ["\(base.name)-skill-1"]) : base
+            }
+            let skills = (0..<count).map { k in k < base.skills.count ? base.skills[k] : "\(base.name)-skill-\(k + 1)" }
+            return (base.name, base.baseCredits, skills)
+        }
+    }
+
+    static func names(_ count: Int, from list: [String], prefix: String) -> [String] {
+        (0..<count).map { $0 < list.count ? list[$0] : "\(prefix)-\($0 + 1)" }
+    }
+
     public struct Iterator: IteratorProtocol {
         let plan: SeedPlan
         let tenants: [String]
@@ -32,6 +52,9 @@ public struct DemoDataGenerator: Sequence {
         var index = 0
         let start: Int64
         let span: Int64
+        let modules: [Module]
+        let products: [String]
+        let users: [String]
 
         init(plan: SeedPlan) {
             self.plan = plan
@@ -39,6 +62,9 @@ public struct DemoDataGenerator: Sequence {
             random = SplitMix64(seed: plan.seed)
             span = Int64(plan.days) * 86400
             start = plan.end - span
+            modules = DemoDataGenerator.modules(plan.shape)
+            products = DemoDataGenerator.names(plan.shape.products, from: DemoDataGenerator.products, prefix: "product")
+            users = DemoDataGenerator.names(plan.shape.users ?? DemoDataGenerator.firstNames.count, from: DemoDataGenerator.firstNames, prefix: "user")
         }
 
         public mutating func next() -> CloudEvent? {
@@ -49,11 +75,11 @@ public struct DemoDataGenerator: Sequence {
             let time = start + Int64(Double(index) * slot + random.unit() * slot)
             let tenantIndex = random.below(tenants.count)
             let tenant = tenants[tenantIndex]
-            let usersInTenant = 4 + (tenantIndex * 3) % 9
-            let user = "\(DemoDataGenerator.firstNames[random.below(usersInTenant)])@\(tenant).example"
-            let module = DemoDataGenerator.modules[random.below(DemoDataGenerator.modules.count)]
+            let usersInTenant = plan.shape.users ?? 4 + (tenantIndex * 3) % 9
+            let user = "\(users[random.below(usersInTenant)])@\(tenant).example"
+            let module = modules[random.below(modules.count)]
             let skill = module.skills[random.below(module.skills.count)]
-            let product = DemoDataGenerator.products[random.below(DemoDataGenerator.products.count)]
+            let product = products[random.below(products.count)]
             // Skewed cost: most calls are cheap, a few are several times the base.
             let factor = 0.2 + -log(Swift.max(random.unit(), 1e-9)) * 0.8
             let credits = Swift.max(0.01, (module.baseCredits * factor * 100).rounded() / 100)

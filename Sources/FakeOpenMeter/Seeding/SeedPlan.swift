@@ -10,15 +10,18 @@ public struct SeedPlan: Codable, Sendable, Equatable {
     /// Unix seconds the events end before; defaults to the last whole hour before now, so no event lies in the
     /// future (a "this month" answer does not change while nothing happens) and a re-run within the hour matches.
     public var end: Int64
+    /// Users, modules, products and skills; `.demo` unless set.
+    public var shape: DataShape
 
     public static let maximumEvents = 20_000_000
 
-    public init(tenants: Int = 3, events: Int = 2_000, days: Int = 30, seed: UInt64 = 42, end: Int64? = nil) {
+    public init(tenants: Int = 3, events: Int = 2_000, days: Int = 30, seed: UInt64 = 42, end: Int64? = nil, shape: DataShape = .demo) {
         self.tenants = tenants
         self.events = events
         self.days = days
         self.seed = seed
         self.end = end ?? Self.lastWholeHour()
+        self.shape = shape
     }
 
     public static func lastWholeHour(now: Date = Date()) -> Int64 {
@@ -31,7 +34,7 @@ public struct SeedPlan: Codable, Sendable, Equatable {
         if !(1...1000).contains(tenants) { return "tenants must be between 1 and 1000" }
         if !(0...Self.maximumEvents).contains(events) { return "events must be between 0 and \(Self.maximumEvents)" }
         if !(1...3660).contains(days) { return "days must be between 1 and 3660" }
-        return nil
+        return shape.problem
     }
 
     /// Tenant ids the plan uses: `tenant-01`, `tenant-02`, …

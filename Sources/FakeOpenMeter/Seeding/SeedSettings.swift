@@ -10,6 +10,12 @@ public struct SeedSettings: Decodable, Sendable, Equatable {
     public var seed: UInt64?
     /// RFC 3339 instant the events end before; absent: the last whole hour before now.
     public var end: String?
+    /// `demo` or `realistic`; the four counts below override it.
+    public var shape: String?
+    public var users: Int?
+    public var modules: Int?
+    public var products: Int?
+    public var skills: Int?
 
     public init(tenants: Int? = nil, events: Int? = nil, days: Int? = nil, seed: UInt64? = nil, end: String? = nil) {
         self.tenants = tenants

@@ -14,6 +14,11 @@ struct FakeOpenMeterRoutes {
         var days: Int?
         var seed: UInt64?
         var end: String?
+        var shape: String?
+        var users: Int?
+        var modules: Int?
+        var products: Int?
+        var skills: Int?
     }
 
     func register(in routes: inout RouteTable<BasicRequestContext>) {
@@ -35,7 +40,13 @@ struct FakeOpenMeterRoutes {
                 guard let parsed = RFC3339Bridge.seconds(text) else { throw HTTPFailure.badRequest("end must be an RFC 3339 date-time") }
                 end = parsed
             }
-            let plan = SeedPlan(tenants: seed.tenants ?? 3, events: seed.events ?? 2_000, days: seed.days ?? 30, seed: seed.seed ?? 42, end: end)
+            let shape: DataShape
+            do {
+                shape = try DataShape.resolve(name: seed.shape, users: seed.users, modules: seed.modules, products: seed.products, skills: seed.skills)
+            } catch let error as DataShapeError {
+                throw HTTPFailure.badRequest(error.description)
+            }
+            let plan = SeedPlan(tenants: seed.tenants ?? 3, events: seed.events ?? 2_000, days: seed.days ?? 30, seed: seed.seed ?? 42, end: end, shape: shape)
             if let problem = plan.problem { throw HTTPFailure.badRequest(problem) }
             let store = app.store
             // Seeding a million events takes seconds: off the cooperative pool, so other requests go on.
