@@ -140,9 +140,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/credits-mcp-bench", swiftSettings: strict),
         .executableTarget(name: "openmeter-bench", dependencies: [
-            "BenchmarkSupport", "FakeOpenMeter", "StackConfig", "ProcessSupport", "WireFormats",
+            "BenchmarkSupport", "FakeOpenMeter", "StackConfig", "StackStorage", "ProcessSupport", "WireFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Benchmarks/openmeter-bench", swiftSettings: strict),
         .executableTarget(name: "tais-bench", dependencies: [

@@ -27,10 +27,16 @@ struct CreditsMCPBench: AsyncParsableCommand {
     @Option(help: "Directory holding fake-openmeter and credits-mcp (default: next to this binary).") var bin: String?
     @Option(help: "all: the figures above; big-events: get_credit_events over every event of one tenant (--events of them over --days), its time, credits-mcp's memory and an openpyxl check of the file.")
     var mode: Mode = .all
+    @Option(help: "Data shape seeded for the all mode (fake-openmeter seed --shape): demo (4-12 users a tenant, few groups) or realistic (30 users, ~4,800 groups in a 23,000-event week).")
+    var shape: Shape = .realistic
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
         case all
         case bigEvents = "big-events"
+    }
+
+    enum Shape: String, ExpressibleByArgument, CaseIterable {
+        case demo, realistic
     }
 
     func run() async throws {
@@ -50,8 +56,9 @@ struct CreditsMCPBench: AsyncParsableCommand {
         let seedStart = ContinuousClock.now
         try Self.runToCompletion(openMeterBinary, [
             "seed", "--data", dataPath, "--tenants", "\(tenants)", "--events", "\(events)", "--days", "\(days)", "--seed", "7",
+            "--shape", shape.rawValue,
         ])
-        report(String(format: "seeded %d events (%d tenants, %d days) in %.1f s", events, tenants, days, (ContinuousClock.now - seedStart).seconds))
+        report(String(format: "seeded %d events (%d tenants, %d days, %@ shape) in %.1f s", events, tenants, days, shape.rawValue, (ContinuousClock.now - seedStart).seconds))
 
         let apiKey = "bench-\(UUID().uuidString)"
         let openMeter = try await ServiceProcess(executable: openMeterBinary, arguments: ["--port", "0", "--data", dataPath, "--api-key", apiKey])

@@ -19,7 +19,7 @@ extension EventStore {
         return try db.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM events WHERE \(condition.sql) ORDER BY time DESC, id DESC, seq DESC LIMIT ?",
+                sql: "SELECT \(EventStore.columns) FROM events WHERE \(condition.sql) ORDER BY time DESC, id DESC, seq DESC LIMIT ?",
                 arguments: condition.statementArguments + [query.limit]
             ).map(Self.storedEvent)
         }
@@ -39,7 +39,7 @@ extension EventStore {
         let events = try db.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM events WHERE \(condition.sql) ORDER BY \(orderColumn) DESC, id DESC, seq DESC LIMIT ?",
+                sql: "SELECT \(EventStore.columns) FROM events WHERE \(condition.sql) ORDER BY \(orderColumn) DESC, id DESC, seq DESC LIMIT ?",
                 arguments: condition.statementArguments + [query.limit]
             ).map(Self.storedEvent)
         }

@@ -10,6 +10,7 @@ import StackStorage
 public final class EventStore: Sendable {
     public let db: any DatabaseWriter
     let groups = MeterGroupDirectory()
+    private let groupCommit = GroupCommit()
 
     /// SQLite's page cache per connection. Small: the OS caches the file too, and every reader
     /// connection has its own cache, so a large one multiplies into the process's memory.
@@ -80,6 +81,15 @@ public final class EventStore: Sendable {
         try insert([events], ingestedAt: [ingestedAt])[0]
     }
 
+    /// Stores one request's batch together with other requests' batches waiting at the same time
+    /// (`GroupCommit`); returns after the transaction holding it committed.
+    func ingest(_ events: [CloudEvent], ingestedAt: Int64) throws -> Int {
+        guard !events.isEmpty else { return 0 }
+        return try groupCommit.submit(events, ingestedAt: ingestedAt) { batches, times in
+            try self.insert(batches, ingestedAt: times)
+        }
+    }
+
     /// Stores several requests' batches in one transaction (a group commit), each with its own
     /// ingestion time. Returns how many of each batch were new.
     func insert(_ batches: [[CloudEvent]], ingestedAt: [Int64]) throws -> [Int] {
@@ -128,15 +138,18 @@ public final class EventStore: Sendable {
         try db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
     }
 
+    /// The columns `storedEvent` reads, by position (GRDB's lookup by name lowercases it on every access).
+    static let columns = "seq, id, source, specversion, type, subject, time, datacontenttype, dataschema, data, ingested_at, stored_at"
+
     static func storedEvent(_ row: Row) -> StoredEvent {
         StoredEvent(
-            seq: row["seq"],
+            seq: row[0],
             event: CloudEvent(
-                id: row["id"], source: row["source"], specversion: row["specversion"], type: row["type"],
-                subject: row["subject"], time: row["time"], datacontenttype: row["datacontenttype"],
-                dataschema: row["dataschema"], data: row["data"]
+                id: row[1], source: row[2], specversion: row[3], type: row[4],
+                subject: row[5], time: row[6], datacontenttype: row[7],
+                dataschema: row[8], data: row[9]
             ),
-            ingestedAt: row["ingested_at"], storedAt: row["stored_at"]
+            ingestedAt: row[10], storedAt: row[11]
         )
     }
 }

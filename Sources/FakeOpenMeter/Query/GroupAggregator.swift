@@ -26,31 +26,6 @@ struct BytewiseString: Hashable {
     }
 }
 
-/// One output group of a meter query: its window start, subject (when grouped by it) and group-by values.
-struct GroupKey: Hashable {
-    var window: Int64
-    var subject: BytewiseString?
-    var values: [BytewiseString]
-
-    init(window: Int64, subject: String?, values: [String]) {
-        self.window = window
-        self.subject = subject.map(BytewiseString.init)
-        self.values = values.map(BytewiseString.init)
-    }
-
-    /// SQLite's ORDER BY on the same columns: numbers, then text by UTF-8 bytes (BINARY collation).
-    static func ordered(_ a: GroupKey, _ b: GroupKey) -> Bool {
-        if a.window != b.window { return a.window < b.window }
-        if a.subject != b.subject { return precedes(a.subject?.text ?? "", b.subject?.text ?? "") }
-        for (x, y) in zip(a.values, b.values) where x != y { return precedes(x.text, y.text) }
-        return false
-    }
-
-    private static func precedes(_ x: String, _ y: String) -> Bool {
-        x.utf8.lexicographicallyPrecedes(y.utf8)
-    }
-}
-
 /// Running state of one group for every aggregation, so partial results of separate time slices merge.
 struct GroupAccumulator {
     var rows = 0

@@ -8,7 +8,7 @@ struct MeterQueryRow {
     var windowStart: Int64
     var windowEnd: Int64
     var subject: String?
-    var groupBy: [String?]
+    var groupBy: [String]
 }
 
 struct MeterQueryResult {
@@ -103,18 +103,15 @@ struct MeterQueryEngine {
             let window = windowing(request: request, times: scan.times)
 
             // Accumulate per (window, subject, group id): integers only, one hash per row.
-            struct Slot: Hashable {
-                var window: Int64
-                var subject: Int32
-                var group: Int64
-            }
-            var slots: [Slot: Int] = [:]
-            var slotKeys: [Slot] = []
+            var slots: [GroupProjection.Slot: Int] = [:]
+            var slotKeys: [GroupProjection.Slot] = []
             var accumulators: [GroupAccumulator] = []
             let keepGroups = !groupKeys.isEmpty
             for i in 0..<scan.count {
                 let time = scan.times[i]
-                let slot = Slot(window: window.start(time), subject: bySubject ? scan.subjectIndex[i] : -1, group: keepGroups ? scan.groups[i] : 0)
+                let slot = GroupProjection.Slot(
+                    window: window.start(time), subject: bySubject ? scan.subjectIndex[i] : -1, group: keepGroups ? scan.groups[i] : 0
+                )
                 let index: Int
                 if let known = slots[slot] {
                     index = known
@@ -131,33 +128,29 @@ struct MeterQueryEngine {
                 }
             }
 
-            // Group ids become the requested keys' values; ids that show the same values merge.
             var values: [Int64: [String]] = [:]
             if keepGroups {
                 let ids = Set(slotKeys.map(\.group))
                 values = try await store.db.readOffCooperativePool { db in try store.groups.values(of: ids, db) }
             }
-            let projection = groupKeys.map { positions[$0] ?? 0 }
-            var groups: [GroupKey: GroupAccumulator] = [:]
-            for (slot, accumulator) in zip(slotKeys, accumulators) {
-                let all = values[slot.group] ?? []
-                let shown = projection.map { $0 < all.count ? all[$0] : "" }
-                let subject = bySubject ? scan.subjects[Int(slot.subject)] : nil
-                groups[GroupKey(window: slot.window, subject: subject, values: shown), default: GroupAccumulator()].merge(accumulator)
-            }
-
+            let groups = GroupProjection.project(
+                slots: slotKeys, accumulators: accumulators, subjects: scan.subjects,
+                values: values, projection: groupKeys.map { positions[$0] ?? 0 }
+            )
             var rows: [MeterQueryRow] = []
-            for key in groups.keys.sorted(by: GroupKey.ordered) {
-                guard let accumulator = groups[key], let value = accumulator.value(meter.aggregation) else { continue }
+            rows.reserveCapacity(groups.count)
+            for group in groups {
+                let accumulator = group.accumulator
+                guard let value = accumulator.value(meter.aggregation) else { continue }
                 let (start, end): (Int64, Int64)
                 if request.windowSize == nil {
                     start = request.from?.seconds ?? Self.floorMinute(accumulator.firstTime)
                     end = request.to?.seconds ?? Self.floorMinute(accumulator.lastTime) + 60
                 } else {
-                    start = key.window
-                    end = window.end(key.window)
+                    start = group.window
+                    end = window.end(group.window)
                 }
-                rows.append(MeterQueryRow(value: value, windowStart: start, windowEnd: end, subject: key.subject?.text, groupBy: key.values.map(\.text)))
+                rows.append(MeterQueryRow(value: value, windowStart: start, windowEnd: end, subject: group.subject, groupBy: group.values))
             }
             return MeterQueryResult(request: request, groupKeys: groupKeys, bySubject: bySubject, rows: rows)
         } catch let failure as HTTPFailure {

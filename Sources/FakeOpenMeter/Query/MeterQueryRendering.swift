@@ -11,18 +11,26 @@ extension MeterQueryResult {
         if let size = request.windowSize { w.key("windowSize"); w.string(size.rawValue); w.raw(",") }
         w.key("data")
         w.raw("[")
+        // Rows share few window bounds: format each once.
+        var times: [Int64: String] = [:]
+        func time(_ seconds: Int64) -> String {
+            if let known = times[seconds] { return known }
+            let text = RFC3339.format(seconds: seconds)
+            times[seconds] = text
+            return text
+        }
         for (i, row) in rows.enumerated() {
             if i > 0 { w.raw(",") }
             w.raw("{")
             w.key("value"); w.number(row.value)
-            w.raw(","); w.key("windowStart"); w.string(RFC3339.format(seconds: row.windowStart))
-            w.raw(","); w.key("windowEnd"); w.string(RFC3339.format(seconds: row.windowEnd))
+            w.raw(","); w.key("windowStart"); w.string(time(row.windowStart))
+            w.raw(","); w.key("windowEnd"); w.string(time(row.windowEnd))
             w.raw(","); w.key("subject"); w.optionalString(row.subject)
             w.raw(","); w.key("groupBy"); w.raw("{")
             for (k, key) in groupKeys.enumerated() {
                 if k > 0 { w.raw(",") }
                 w.key(key)
-                w.optionalString(row.groupBy[k])
+                w.string(row.groupBy[k])
             }
             w.raw("}}")
         }
@@ -40,7 +48,7 @@ extension MeterQueryResult {
         for row in rows {
             var fields = [Self.localTime(row.windowStart, request.timeZone), Self.localTime(row.windowEnd, request.timeZone)]
             if bySubject { fields.append(row.subject ?? "") }
-            fields.append(contentsOf: row.groupBy.map { $0 ?? "" })
+            fields.append(contentsOf: row.groupBy)
             fields.append(String(format: "%f", row.value))
             out += fields.map(Self.csvField).joined(separator: ",") + "\n"
         }

@@ -27,7 +27,7 @@ struct EventRoutes {
         let nowMillis = Int64(Date().timeIntervalSince1970 * 1000)
         let events = try EventDecoder.decode(Array(buffer.readableBytesView), shape: shape, now: nowMillis / 1000)
         let store = self.store
-        _ = try await offCooperativePool { try store.insert(events, ingestedAt: nowMillis) }
+        _ = try await offCooperativePool { try store.ingest(events, ingestedAt: nowMillis) }
         return Response(status: .noContent)
     }
 
