@@ -67,6 +67,7 @@ let package = Package(
             "StackConfig", "StackHTTP", "StackStorage", "BlockingWork", "FakeControls", "WireFormats",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         .executableTarget(name: "fake-openmeter", dependencies: [
@@ -157,7 +158,7 @@ let package = Package(
         ], path: "Benchmarks/stackctl-bench", swiftSettings: strict),
 
         .testTarget(name: "FakeOpenMeterTests", dependencies: [
-            "FakeOpenMeter",
+            "FakeOpenMeter", "BlockingWork",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], swiftSettings: strict),
         .testTarget(name: "FakeTAISTests", dependencies: [

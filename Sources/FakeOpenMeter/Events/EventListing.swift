@@ -16,6 +16,7 @@ extension EventStore {
         if let subject = query.subject { conditions.append(SQLCondition(sql: "subject = ?", arguments: [subject])) }
         if let id = query.id { conditions.append(SQLCondition(sql: "instr(id, ?) > 0", arguments: [id])) }
         let condition = SQLCondition.all(conditions)
+        try barrier()
         return try db.read { db in
             try Row.fetchAll(
                 db,
@@ -36,6 +37,7 @@ extension EventStore {
                 sql: "(\(orderColumn), id, seq) < (?, ?, ?)", arguments: [cursor.orderValue, cursor.id, cursor.seq]
             ), condition])
         }
+        try barrier()
         let events = try db.read { db in
             try Row.fetchAll(
                 db,

@@ -1,26 +1,36 @@
 import Foundation
 import GRDB
 import StackStorage
+import Synchronization
 
 /// Events, meters and the meters' typed rows in one SQLite file.
 ///
 /// Indexes serve the hot paths: `(subject, time, id)` for a tenant's range (v1/v2 lists by subject,
 /// already in list order), `(time, id)` for unscoped ranges, and the unique `(source, id)` for
 /// OpenMeter's deduplication. Meter queries read `meter_rows` (see `MeterRowSchema`).
+/// A file store takes ingested events through an inbox (`EventInbox`) merged before every read.
 public final class EventStore: Sendable {
     public let db: any DatabaseWriter
     let groups = MeterGroupDirectory()
     private let groupCommit = GroupCommit()
+    /// nil for an in-memory store, which writes ingested events straight into `events`.
+    let inbox: EventInbox?
+    /// One merge at a time, so a second finds the first's rows gone instead of merging them again.
+    private let merging = Mutex<Void>(())
 
     /// SQLite's page cache per connection. Small: the OS caches the file too, and every reader
     /// connection has its own cache, so a large one multiplies into the process's memory.
     static let cacheMegabytes = 16
 
     public init(path: String) throws {
+        let inbox = path == ":memory:" ? nil : try EventInbox(dataPath: path)
+        self.inbox = inbox
         db = try SQLiteDatabase.open(path: path, cacheMegabytes: Self.cacheMegabytes) { db in
             db.add(function: SQLFunctions.number)
+            if let inbox { try db.execute(sql: "ATTACH DATABASE ? AS inbox", arguments: [inbox.path]) }
         }
         try Self.migrator.migrate(db)
+        try mergeInbox()
     }
 
     static var migrator: DatabaseMigrator {
@@ -82,20 +92,61 @@ public final class EventStore: Sendable {
     }
 
     /// Stores one request's batch together with other requests' batches waiting at the same time
-    /// (`GroupCommit`); returns after the transaction holding it committed.
-    func ingest(_ events: [CloudEvent], ingestedAt: Int64) throws -> Int {
-        guard !events.isEmpty else { return 0 }
-        return try groupCommit.submit(events, ingestedAt: ingestedAt) { batches, times in
-            try self.insert(batches, ingestedAt: times)
+    /// (`GroupCommit`), into the inbox of a file store; returns after the transaction holding it
+    /// committed, so the events survive a crash of the process.
+    func ingest(_ events: [CloudEvent], ingestedAt: Int64) throws {
+        guard !events.isEmpty else { return }
+        _ = try groupCommit.submit(events, ingestedAt: ingestedAt) { batches, times in
+            if let inbox = self.inbox {
+                try inbox.append(batches, ingestedAt: times)
+                return batches.map(\.count)
+            }
+            return try self.insert(batches, ingestedAt: times)
         }
+    }
+
+    /// Moves every acknowledged inbox event into `events` and the meter rows. Reads call it first.
+    func mergeInbox() throws {
+        guard let inbox, inbox.unmerged != nil else { return }
+        try merging.withLock { _ in
+            guard let range = inbox.unmerged else { return }
+            let merged = try db.write { db -> Int64 in
+                let high = try Int64.fetchOne(db, sql: "SELECT max(n) FROM inbox.inbox") ?? 0
+                guard high >= range.lowerBound else { return range.upperBound }
+                let before = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO main.events (id, source, type, subject, time, ingested_at, stored_at, specversion, datacontenttype, dataschema, data)
+                    SELECT id, source, type, subject, time, ingested_at, ingested_at, specversion, datacontenttype, dataschema, data
+                    FROM inbox.inbox WHERE n >= ? AND n <= ? ORDER BY n
+                    """, arguments: [range.lowerBound, high])
+                try extractMeterRows(db, afterSeq: before)
+                return high
+            }
+            try inbox.markMerged(upTo: merged)
+        }
+    }
+
+    /// Every later read sees every acknowledged event.
+    func barrier() throws {
+        try mergeInbox()
+    }
+
+    /// Adds the live meters' rows for events stored after `afterSeq`.
+    private func extractMeterRows(_ db: Database, afterSeq: Int64, types: Set<String>? = nil) throws {
+        var pending = MeterGroupDirectory.Pending()
+        for (key, meter) in try Self.liveMeters(db) where types?.contains(meter.eventType) ?? true {
+            try MeterRowExtractor(meter: meter, key: key).extract(db, afterSeq: afterSeq, directory: groups, pending: &pending)
+        }
+        groups.commitAfterTransaction(db, pending)
     }
 
     /// Stores several requests' batches in one transaction (a group commit), each with its own
     /// ingestion time. Returns how many of each batch were new.
     func insert(_ batches: [[CloudEvent]], ingestedAt: [Int64]) throws -> [Int] {
         guard batches.contains(where: { !$0.isEmpty }) else { return batches.map { _ in 0 } }
+        // Events acknowledged earlier go first: the first stored of a (source, id) wins.
+        try barrier()
         return try db.write { db in
-            var pending = MeterGroupDirectory.Pending()
             let before = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
             let statement = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO events (id, source, type, subject, time, ingested_at, stored_at, specversion, datacontenttype, dataschema, data)
@@ -118,16 +169,14 @@ public final class EventStore: Sendable {
                 }
                 counts.append(inserted)
             }
-            for (key, meter) in try Self.liveMeters(db) where types.contains(meter.eventType) {
-                try MeterRowExtractor(meter: meter, key: key).extract(db, afterSeq: before, directory: groups, pending: &pending)
-            }
-            groups.commitAfterTransaction(db, pending)
+            try extractMeterRows(db, afterSeq: before, types: types)
             return counts
         }
     }
 
     /// Removes every event and meter (fake-only reset).
     public func reset() throws {
+        try merging.withLock { _ in try inbox?.reset() }
         try db.write { db in
             try db.execute(sql: "DELETE FROM events; DELETE FROM meters; DELETE FROM meter_rows; DELETE FROM meter_groups; DELETE FROM meter_subjects;")
             groups.commitAfterTransaction(db, MeterGroupDirectory.Pending(), forgetting: .all)
@@ -135,7 +184,8 @@ public final class EventStore: Sendable {
     }
 
     public func eventCount() throws -> Int {
-        try db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
+        try barrier()
+        return try db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
     }
 
     /// The columns `storedEvent` reads, by position (GRDB's lookup by name lowercases it on every access).

@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 import GRDB
 import StackStorage
@@ -60,6 +61,7 @@ struct MeterQueryEngine {
         let store = self.store
 
         do {
+            try await offCooperativePool { try store.barrier() }
             let (key, subjects) = try await store.db.readOffCooperativePool { db -> (Int64?, [String]) in
                 guard let key = try store.meterKey(db, id: meter.id) else { return (nil, []) }
                 if !request.subjects.isEmpty {

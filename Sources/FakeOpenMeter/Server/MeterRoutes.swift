@@ -150,6 +150,7 @@ extension EventStore {
         if let from { conditions.append(SQLCondition(sql: "time >= ?", arguments: [from])) }
         if let to { conditions.append(SQLCondition(sql: "time <= ?", arguments: [to])) }
         let condition = SQLCondition.all(conditions)
+        try barrier()
         return try db.read { db in
             try String.fetchAll(db, sql: "SELECT DISTINCT subject FROM events WHERE \(condition.sql) ORDER BY subject", arguments: condition.statementArguments)
         }
@@ -160,6 +161,7 @@ extension EventStore {
         if let to { conditions.append(SQLCondition(sql: "time <= ?", arguments: [to])) }
         let condition = SQLCondition.all(conditions)
         let expression = MeterQueryEngine.groupExpression(path: path)
+        try barrier()
         return try db.read { db in
             try String.fetchAll(
                 db, sql: "SELECT DISTINCT \(expression) AS v FROM events WHERE \(condition.sql) AND v != '' ORDER BY v",

@@ -55,7 +55,8 @@ public struct OpenMeterApp: Sendable {
     public func run() async throws {
         let runner = HTTPServiceRunner(
             responder: buildRouter().buildResponder(),
-            host: configuration.host, port: configuration.port, logger: logger
+            host: configuration.host, port: configuration.port, logger: logger,
+            services: [InboxMerger(store: store, logger: logger)]
         )
         try await runner.run()
     }

@@ -16,7 +16,7 @@ struct ChatService: Sendable {
     let clock: FakeClock
     let caller: ToolCaller
     let creditsPerMessage: Double
-    let outbox: OutboxSignal
+    let outbox: WakeSignal
     let logger: Logger
 
     struct Reply: Encodable, Sendable {

@@ -11,7 +11,7 @@ import StackStorage
 /// SQLite meanwhile, so a restart loses none. OpenMeter deduplicates a resend by the event id.
 struct OutboxDeliverer: Service {
     let store: TAISStore
-    let signal: OutboxSignal
+    let signal: WakeSignal
     let openMeterURL: String
     let apiKey: String?
     let requester: HTTPRequester

@@ -6,6 +6,7 @@ import Logging
 import StackClients
 import StackConfig
 import StackHTTP
+import StackStorage
 
 /// fake-tais assembled: store, identity, agent, outbox and routes. Unit tests build the router
 /// in-process; the executable runs it with `run()`.
@@ -16,7 +17,7 @@ public struct FakeTAISApp: Sendable {
     let store: TAISStore
     let faults = FaultBook()
     let journal = RequestJournal()
-    let outbox = OutboxSignal()
+    let outbox = WakeSignal()
     let logger: Logger
 
     public init(configuration: TAISConfiguration, clock: FakeClock = FakeClock(), logger: Logger = Logger(label: "fake-tais")) throws {
