@@ -12,9 +12,13 @@ public enum SQLiteDatabase {
     /// Process-wide SQLite settings, applied once before the first connection opens.
     private static let tuning: Int32 = csqlite_disable_memory_statistics()
 
-    /// - Parameter prepare: runs on every new connection (SQL functions, collations).
+    /// - Parameters:
+    ///   - cacheMegabytes: the page cache of each connection.
+    ///   - writerCacheMegabytes: the writer's page cache, when it needs more than the readers (it
+    ///     keeps the indexes it inserts into; a reader's cache only holds what it last read).
+    ///   - prepare: runs on every new connection (SQL functions, collations).
     public static func open(
-        path: String, cacheMegabytes: Int = 256,
+        path: String, cacheMegabytes: Int = 256, writerCacheMegabytes: Int? = nil,
         prepare: @escaping @Sendable (Database) throws -> Void = { _ in }
     ) throws -> any DatabaseWriter {
         _ = tuning
@@ -24,7 +28,8 @@ public enum SQLiteDatabase {
             // NORMAL in WAL mode: a committed transaction survives a crash of the process (kill -9);
             // only a power loss can drop the last commits.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -\(cacheMegabytes * 1024)")
+            let megabytes = db.configuration.readonly ? cacheMegabytes : writerCacheMegabytes ?? cacheMegabytes
+            try db.execute(sql: "PRAGMA cache_size = -\(megabytes * 1024)")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             try prepare(db)
         }

@@ -18,14 +18,17 @@ public final class EventStore: Sendable {
     /// One merge at a time, so a second finds the first's rows gone instead of merging them again.
     private let merging = Mutex<Void>(())
 
-    /// SQLite's page cache per connection. Small: the OS caches the file too, and every reader
-    /// connection has its own cache, so a large one multiplies into the process's memory.
+    /// SQLite's page cache per reader connection. Small: the OS caches the file too, and every
+    /// reader has its own cache, so a large one multiplies into the process's memory.
     static let cacheMegabytes = 16
+    /// The writer's: about the size of the indexes of a million events, which every merge inserts
+    /// into at random places; with less, each insert reads its index page back from the OS.
+    static let writerCacheMegabytes = 128
 
     public init(path: String) throws {
         let inbox = path == ":memory:" ? nil : try EventInbox(dataPath: path)
         self.inbox = inbox
-        db = try SQLiteDatabase.open(path: path, cacheMegabytes: Self.cacheMegabytes) { db in
+        db = try SQLiteDatabase.open(path: path, cacheMegabytes: Self.cacheMegabytes, writerCacheMegabytes: Self.writerCacheMegabytes) { db in
             db.add(function: SQLFunctions.number)
             if let inbox { try db.execute(sql: "ATTACH DATABASE ? AS inbox", arguments: [inbox.path]) }
         }

@@ -4,7 +4,7 @@ import WireFormats
 
 /// In-memory maps over `meter_groups`, both ways.
 ///
-/// The writer's map (meter, values text → id) is changed only after a transaction commits, from the
+/// The writer's map (meter, identity → id) is changed only after a transaction commits, from the
 /// ids that transaction created, so a rolled-back id never stays in it; it is dropped whole when a
 /// meter's groups are rebuilt or everything is reset. The readers' map (id → values) holds only
 /// committed rows, and ids are never reused, so its entries stay true.
@@ -18,16 +18,16 @@ final class MeterGroupDirectory: Sendable {
         var created: [Int64: [BytewiseString: Int64]] = [:]
     }
 
-    /// The id of a meter's group, creating the group if it is new.
-    func id(meter: Int64, vals: String, _ db: Database, pending: inout Pending) throws -> Int64 {
-        let text = BytewiseString(vals)
+    /// The id of a meter's group, creating the group if it is new; `vals` gives its shown values then.
+    func id(meter: Int64, identity: String, _ db: Database, pending: inout Pending, vals: () throws -> String) throws -> Int64 {
+        let text = BytewiseString(identity)
         if let known = pending.created[meter]?[text] { return known }
         if let known = ids.withLock({ $0[meter]?[text] }) { return known }
         let id: Int64
-        if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM meter_groups WHERE meter = ? AND vals = ?", arguments: [meter, vals]) {
+        if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM meter_groups WHERE meter = ? AND identity = ?", arguments: [meter, identity]) {
             id = existing
         } else {
-            try db.execute(sql: "INSERT INTO meter_groups (meter, vals) VALUES (?, ?)", arguments: [meter, vals])
+            try db.execute(sql: "INSERT INTO meter_groups (meter, identity, vals) VALUES (?, ?, ?)", arguments: [meter, identity, try vals()])
             id = db.lastInsertedRowID
         }
         pending.created[meter, default: [:]][text] = id

@@ -38,7 +38,19 @@ struct MeterRowExtractor {
             : Self.numericExpression(path: path)
     }
 
-    /// A JSON array of the group-by values in `groupByKeys` order: the group's identity.
+    /// The group's identity: its values as JSON, all paths read in one `json_extract`.
+    var identityExpression: String {
+        let groupBy = meter.groupBy ?? [:]
+        let paths = meter.groupByKeys.map { Self.literal(groupBy[$0] ?? "$") }
+        switch paths.count {
+        case 0: return "''"
+        // With one path json_extract returns the value itself, not an array.
+        case 1: return "json_array(json_extract(data, \(paths[0])))"
+        default: return "json_extract(data, \(paths.joined(separator: ", ")))"
+        }
+    }
+
+    /// The group's shown values: a JSON array of each value's text, in `groupByKeys` order.
     var groupsExpression: String {
         let groupBy = meter.groupBy ?? [:]
         let columns = meter.groupByKeys.map { Self.groupExpression(path: groupBy[$0] ?? "$") }
@@ -50,10 +62,11 @@ struct MeterRowExtractor {
     func extract(_ db: Database, afterSeq: Int64, directory: MeterGroupDirectory, pending: inout MeterGroupDirectory.Pending) throws -> Int {
         let source = try Row.fetchCursor(
             db,
-            sql: "SELECT seq, subject, time, \(valueExpression), \(groupsExpression) FROM events WHERE seq > ? AND type = ?",
+            sql: "SELECT seq, subject, time, \(valueExpression), \(identityExpression) FROM events WHERE seq > ? AND type = ?",
             arguments: [afterSeq, meter.eventType]
         )
         let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO meter_rows (meter, subject, day, seq, time, grp, value) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let shown = try db.makeStatement(sql: "SELECT \(groupsExpression) FROM events WHERE seq = ?")
         var subjects: Set<BytewiseString> = []
         var count = 0
         while let row = try source.next() {
@@ -61,8 +74,10 @@ struct MeterRowExtractor {
             let subject: String = row[1]
             let time: Int64 = row[2]
             let value: DatabaseValue = row[3]
-            let vals: String = row[4]
-            let group = try directory.id(meter: key, vals: vals, db, pending: &pending)
+            let identity: String = row[4] ?? ""
+            let group = try directory.id(meter: key, identity: identity, db, pending: &pending) {
+                try String.fetchOne(shown, arguments: [seq]) ?? "[]"
+            }
             insert.setUncheckedArguments([key, subject, MeterRowSchema.bucket(time), seq, time, group, value])
             try insert.execute()
             subjects.insert(BytewiseString(subject))

@@ -4,9 +4,11 @@ import GRDB
 /// is stored (or when the meter is created or its groups change), into a typed row. Queries then
 /// aggregate these rows and never parse JSON.
 ///
-/// - `meter_groups`: each distinct tuple of a meter's group-by values (a JSON array of texts, in
-///   `Meter.groupByKeys` order) once, under an id that is never reused (AUTOINCREMENT), so readers
-///   may cache it forever.
+/// - `meter_groups`: each distinct tuple of a meter's group-by values once, under an id that is never
+///   reused (AUTOINCREMENT), so readers may cache it forever. `identity` is the tuple as JSON (one
+///   cheap `json_extract` of all paths per event); `vals` is what queries show and filter: a JSON
+///   array of each value's text ("" when missing), in `Meter.groupByKeys` order. Different
+///   identities can show the same texts (the number 1 and the string "1"); queries merge those.
 /// - `meter_rows`: one row per event: subject, time, group id and value (a REAL for numeric
 ///   aggregations, the value's text for UNIQUE_COUNT, NULL for COUNT or a value that is not a number).
 ///   Clustered by (meter, subject, day, seq): events arriving in random time order append at the end
@@ -26,9 +28,10 @@ enum MeterRowSchema {
             CREATE TABLE meter_groups (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 meter INTEGER NOT NULL,
+                identity TEXT NOT NULL,
                 vals TEXT NOT NULL
             );
-            CREATE UNIQUE INDEX meter_groups_vals ON meter_groups(meter, vals);
+            CREATE UNIQUE INDEX meter_groups_identity ON meter_groups(meter, identity);
             CREATE TABLE meter_rows (
                 meter INTEGER NOT NULL,
                 subject TEXT NOT NULL,
