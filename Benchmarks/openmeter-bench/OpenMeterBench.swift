@@ -134,9 +134,14 @@ struct ShapeRun {
         figures.ingestSeconds = try await server.ingest(bodies)
         figures.eventsPerSecond = Double(count) / figures.ingestSeconds
         line(String(format: "ingest: %d events in %.2f s = %.0f events/s", count, figures.ingestSeconds, figures.eventsPerSecond))
+        // The first read after ingest waits until every acknowledged event is queryable (its inbox merged).
+        let readStart = ContinuousClock.now
         let stored = try await server.storedEventCount()
+        let catchUp = (ContinuousClock.now - readStart).seconds
         guard stored == count else { throw BenchError("\(name): /_fake/stats counts \(stored) events, \(count) were ingested") }
-        line("stored: /_fake/stats counts \(stored) events")
+        figures.queryableEventsPerSecond = Double(count) / (figures.ingestSeconds + catchUp)
+        line(String(format: "stored: /_fake/stats counts %d events; the first read waited %.2f s, so all were queryable %.2f s after the first was sent = %.0f events/s",
+                    stored, catchUp, figures.ingestSeconds + catchUp, figures.queryableEventsPerSecond))
 
         let grouped = try await server.meterQuery(range, groupBy: ServerMeasurements.groupKeys, repetitions: options.repetitions)
         (figures.groupedTimes, figures.groupedRows, figures.groupedTotal) = grouped
@@ -187,7 +192,8 @@ struct ShapeRun {
     private func table(_ server: ServerFigures, _ floors: SQLiteFloors.Figures) -> [String] {
         func ms(_ values: [Double]) -> Double { Percentile.of(values, 50) }
         let rows: [(String, Double, Double?, Double?, String)] = [
-            ("ingest (events/s)", server.eventsPerSecond, floors.eventsPerSecond, floors.eventsPerSecond / server.eventsPerSecond, "%.0f"),
+            ("ingest, acknowledged (events/s)", server.eventsPerSecond, floors.eventsPerSecond, floors.eventsPerSecond / server.eventsPerSecond, "%.0f"),
+            ("ingest, queryable (events/s)", server.queryableEventsPerSecond, floors.eventsPerSecond, floors.eventsPerSecond / server.queryableEventsPerSecond, "%.0f"),
             ("grouped query p50 (ms)", ms(server.groupedTimes), ms(floors.groupedTimes), ms(server.groupedTimes) / ms(floors.groupedTimes), "%.2f"),
             ("no-groupBy query p50 (ms)", ms(server.totalTimes), ms(floors.totalTimes), ms(server.totalTimes) / ms(floors.totalTimes), "%.2f"),
             ("v2 whole read p50 (ms)", ms(server.readTimes), ms(floors.readTimes), ms(server.readTimes) / ms(floors.readTimes), "%.1f"),

@@ -9,6 +9,8 @@ import WireFormats
 struct ServerFigures {
     var ingestSeconds = 0.0
     var eventsPerSecond = 0.0
+    /// Events over the time from the first send until a read saw them all (ingest plus the inbox catch-up).
+    var queryableEventsPerSecond = 0.0
     var groupedTimes: [Double] = []
     var groupedRows = 0
     var groupedTotal = 0.0

@@ -78,6 +78,11 @@ final class EventInbox: Sendable {
         return high > low ? (low + 1)...high : nil
     }
 
+    /// How many acknowledged rows wait for a merge.
+    var backlog: Int64 {
+        unmerged.map { $0.upperBound - $0.lowerBound + 1 } ?? 0
+    }
+
     /// Records rows up to `n` as merged and removes them from the inbox.
     func markMerged(upTo n: Int64) throws {
         merged.withLock { $0 = max($0, n) }

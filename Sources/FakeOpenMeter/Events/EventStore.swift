@@ -108,14 +108,28 @@ public final class EventStore: Sendable {
         }
     }
 
+    /// Inbox rows merged per transaction at most: a backlog of millions commits in steps, so the
+    /// WAL can be checkpointed between them instead of growing by the whole backlog.
+    static let mergeChunk: Int64 = 200_000
+
     /// Moves every acknowledged inbox event into `events` and the meter rows. Reads call it first.
     func mergeInbox() throws {
         guard let inbox, inbox.unmerged != nil else { return }
         try merging.withLock { _ in
-            guard let range = inbox.unmerged else { return }
-            let merged = try db.write { db -> Int64 in
-                let high = try Int64.fetchOne(db, sql: "SELECT max(n) FROM inbox.inbox") ?? 0
-                guard high >= range.lowerBound else { return range.upperBound }
+            while let unmerged = inbox.unmerged {
+                try mergeChunk(inbox, unmerged.lowerBound...min(unmerged.upperBound, unmerged.lowerBound + Self.mergeChunk - 1))
+            }
+        }
+    }
+
+    private func mergeChunk(_ inbox: EventInbox, _ range: ClosedRange<Int64>) throws {
+        // DEFERRED, not GRDB's usual IMMEDIATE: an immediate transaction write-locks every attached
+        // database, so appends to the inbox would wait for the whole merge.
+        var merged = range.upperBound
+        try db.writeWithoutTransaction { db in
+            try db.inTransaction(.deferred) {
+                let high = min(try Int64.fetchOne(db, sql: "SELECT max(n) FROM inbox.inbox") ?? 0, range.upperBound)
+                guard high >= range.lowerBound else { return .commit }
                 let before = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO main.events (id, source, type, subject, time, ingested_at, stored_at, specversion, datacontenttype, dataschema, data)
@@ -123,10 +137,11 @@ public final class EventStore: Sendable {
                     FROM inbox.inbox WHERE n >= ? AND n <= ? ORDER BY n
                     """, arguments: [range.lowerBound, high])
                 try extractMeterRows(db, afterSeq: before)
-                return high
+                merged = high
+                return .commit
             }
-            try inbox.markMerged(upTo: merged)
         }
+        try inbox.markMerged(upTo: merged)
     }
 
     /// Every later read sees every acknowledged event.
