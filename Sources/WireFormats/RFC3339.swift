@@ -58,10 +58,35 @@ public enum RFC3339 {
         let days = Int(floorDiv(seconds, 86400))
         let rem = Int(seconds - Int64(days) * 86400)
         let (y, m, d) = civilFromDays(days)
-        var out = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T"
-        out += pad(rem / 3600, 2) + ":" + pad(rem % 3600 / 60, 2) + ":" + pad(rem % 60, 2)
-        if let millis { out += "." + pad(millis, 3) }
-        return out + "Z"
+        guard (0...9999).contains(y) else {
+            var out = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T"
+            out += pad(rem / 3600, 2) + ":" + pad(rem % 3600 / 60, 2) + ":" + pad(rem % 60, 2)
+            if let millis { out += "." + pad(millis, 3) }
+            return out + "Z"
+        }
+        // Digits written straight into the string's storage: listings format three instants per event.
+        let count = millis == nil ? 20 : 24
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            func put(_ value: Int, _ width: Int, at offset: Int) {
+                var value = value
+                for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[i] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+            }
+            put(y, 4, at: 0); buffer[4] = UInt8(ascii: "-")
+            put(m, 2, at: 5); buffer[7] = UInt8(ascii: "-")
+            put(d, 2, at: 8); buffer[10] = UInt8(ascii: "T")
+            put(rem / 3600, 2, at: 11); buffer[13] = UInt8(ascii: ":")
+            put(rem % 3600 / 60, 2, at: 14); buffer[16] = UInt8(ascii: ":")
+            put(rem % 60, 2, at: 17)
+            if let millis {
+                buffer[19] = UInt8(ascii: ".")
+                put(min(max(millis, 0), 999), 3, at: 20)
+            }
+            buffer[count - 1] = UInt8(ascii: "Z")
+            return count
+        }
     }
 
     public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {

@@ -18,11 +18,10 @@ extension EventStore {
         let condition = SQLCondition.all(conditions)
         try barrier()
         return try db.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT \(EventStore.columns) FROM events WHERE \(condition.sql) ORDER BY time DESC, id DESC, seq DESC LIMIT ?",
+            try Self.storedEvents(
+                db, sql: "SELECT \(EventStore.columns) FROM events WHERE \(condition.sql) ORDER BY time DESC, id DESC, seq DESC LIMIT ?",
                 arguments: condition.statementArguments + [query.limit]
-            ).map(Self.storedEvent)
+            )
         }
     }
 
@@ -39,11 +38,10 @@ extension EventStore {
         }
         try barrier()
         let events = try db.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT \(EventStore.columns) FROM events WHERE \(condition.sql) ORDER BY \(orderColumn) DESC, id DESC, seq DESC LIMIT ?",
+            try Self.storedEvents(
+                db, sql: "SELECT \(EventStore.columns) FROM events WHERE \(condition.sql) ORDER BY \(orderColumn) DESC, id DESC, seq DESC LIMIT ?",
                 arguments: condition.statementArguments + [query.limit]
-            ).map(Self.storedEvent)
+            )
         }
         let next = events.last.map {
             EventCursor(orderValue: query.orderByIngestedAt ? $0.ingestedAt : $0.event.time, id: $0.event.id, seq: $0.seq)

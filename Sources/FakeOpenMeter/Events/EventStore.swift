@@ -15,6 +15,8 @@ public final class EventStore: Sendable {
     private let groupCommit = GroupCommit()
     /// nil for an in-memory store, which writes ingested events straight into `events`.
     let inbox: EventInbox?
+    /// Live meters, decoded; nil until read. The generation counts meter writes (see `meters()`).
+    let liveMeterCache = Mutex<(generation: Int, meters: [Meter]?)>((0, nil))
     /// One merge at a time, so a second finds the first's rows gone instead of merging them again.
     private let merging = Mutex<Void>(())
 
@@ -198,6 +200,7 @@ public final class EventStore: Sendable {
         try db.write { db in
             try db.execute(sql: "DELETE FROM events; DELETE FROM meters; DELETE FROM meter_rows; DELETE FROM meter_groups; DELETE FROM meter_subjects;")
             groups.commitAfterTransaction(db, MeterGroupDirectory.Pending(), forgetting: .all)
+            forgetMetersAfterTransaction(db)
         }
     }
 
@@ -208,6 +211,14 @@ public final class EventStore: Sendable {
 
     /// The columns `storedEvent` reads, by position (GRDB's lookup by name lowercases it on every access).
     static let columns = "seq, id, source, specversion, type, subject, time, datacontenttype, dataschema, data, ingested_at, stored_at"
+
+    /// Decodes each row as the cursor reaches it, without copying rows first.
+    static func storedEvents(_ db: Database, sql: String, arguments: StatementArguments) throws -> [StoredEvent] {
+        var events: [StoredEvent] = []
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() { events.append(storedEvent(row)) }
+        return events
+    }
 
     static func storedEvent(_ row: Row) -> StoredEvent {
         StoredEvent(

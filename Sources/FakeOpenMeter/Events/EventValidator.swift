@@ -3,20 +3,31 @@ import WireFormats
 /// The `validationError` OpenMeter attaches to listed events whose data fails the meters of
 /// their event type (several errors joined by a newline).
 struct EventValidator {
-    let metersByType: [String: [Meter]]
+    /// A meter's value rule, its path parsed once per listing rather than once per event.
+    struct Rule {
+        var aggregation: MeterAggregation
+        var property: String?
+        var path: JSONPathExpression?
+    }
+
+    let rulesByType: [String: [Rule]]
 
     init(meters: [Meter]) {
-        metersByType = Dictionary(grouping: meters, by: \.eventType)
+        rulesByType = Dictionary(grouping: meters, by: \.eventType).mapValues { meters in
+            meters.map { Rule(aggregation: $0.aggregation, property: $0.valueProperty, path: $0.valueProperty.flatMap(JSONPathExpression.init)) }
+        }
     }
 
     func validationError(for event: CloudEvent) -> String? {
-        guard let meters = metersByType[event.type], !meters.isEmpty else {
+        guard let rules = rulesByType[event.type], !rules.isEmpty else {
             return "no meter found for event type: \(event.type)"
         }
+        // COUNT meters take any event: most listings need not parse the data at all.
+        guard rules.contains(where: { $0.aggregation != .count }) else { return nil }
         let data = event.data.flatMap { try? JSONParser.parse(Array($0.utf8)) }
         var errors: [String] = []
-        for meter in meters where meter.aggregation != .count {
-            if let error = Self.check(data: data, property: meter.valueProperty, aggregation: meter.aggregation) {
+        for rule in rules where rule.aggregation != .count {
+            if let error = Self.check(data: data, property: rule.property, path: rule.path, aggregation: rule.aggregation) {
                 if !errors.contains(error) { errors.append(error) }
             }
         }
@@ -26,9 +37,13 @@ struct EventValidator {
     /// OpenMeter's `meter.ParseEvent` checks, in its order: data null or absent, then the value
     /// property's presence, then a null value, then the aggregation's type rules.
     static func check(data: JSONValue?, property: String?, aggregation: MeterAggregation) -> String? {
+        check(data: data, property: property, path: property.flatMap(JSONPathExpression.init), aggregation: aggregation)
+    }
+
+    static func check(data: JSONValue?, property: String?, path: JSONPathExpression?, aggregation: MeterAggregation) -> String? {
         guard let data, !data.isNull else { return "invalid event: null and missing value property" }
         guard let property else { return "invalid event: non count meter value property is missing" }
-        guard let value = lookup(property, in: data) else { return "invalid event: missing value property: \"\(property)\"" }
+        guard let value = lookup(path, in: data) else { return "invalid event: missing value property: \"\(property)\"" }
         if value.isNull { return "invalid event: value cannot be null" }
         // UNIQUE_COUNT takes any value, formatted as text.
         if aggregation == .uniqueCount { return nil }
@@ -64,8 +79,8 @@ struct EventValidator {
     }
 
     /// Follows a meter path (`$.a.b`, `$.a[0]`) through parsed data.
-    static func lookup(_ path: String, in data: JSONValue?) -> JSONValue? {
-        guard var current = data, let expression = JSONPathExpression(path) else { return nil }
+    static func lookup(_ expression: JSONPathExpression?, in data: JSONValue?) -> JSONValue? {
+        guard var current = data, let expression else { return nil }
         for step in expression.steps {
             switch step {
             case .key(let key):

@@ -10,19 +10,28 @@ extension EventStore {
         return encoder
     }()
 
+    /// Live meters come from memory (every listing and query needs them); the cache is dropped by
+    /// each meter write right after it commits, before the write returns.
     public func meters(includeDeleted: Bool = false) throws -> [Meter] {
-        try db.read { db in
+        let (generation, cached) = liveMeterCache.withLock { ($0.generation, $0.meters) }
+        if !includeDeleted, let cached { return cached }
+        let meters = try db.read { db in
             try String.fetchAll(db, sql: "SELECT body FROM meters \(includeDeleted ? "" : "WHERE deleted = 0") ORDER BY created_seq")
                 .map { try JSONDecoder().decode(Meter.self, from: Data($0.utf8)) }
         }
+        // Cached only if no meter write committed since the generation was read: else it may be stale.
+        if !includeDeleted { liveMeterCache.withLock { if $0.generation == generation { $0.meters = meters } } }
+        return meters
     }
 
     /// A live meter by slug or id.
     public func meter(idOrSlug: String) throws -> Meter? {
-        try db.read { db in
-            try String.fetchOne(db, sql: "SELECT body FROM meters WHERE deleted = 0 AND (slug = ? OR id = ?)", arguments: [idOrSlug, idOrSlug])
-                .map { try JSONDecoder().decode(Meter.self, from: Data($0.utf8)) }
-        }
+        try meters().first { $0.slug == idOrSlug || $0.id == idOrSlug }
+    }
+
+    /// Drops the cached meters once the current transaction commits.
+    func forgetMetersAfterTransaction(_ db: Database) {
+        db.afterNextTransaction { [self] _ in liveMeterCache.withLock { $0 = (generation: $0.generation + 1, meters: nil) } }
     }
 
     /// Stores a new meter, with rows for the events already stored; false when a live meter has the slug.
@@ -38,6 +47,7 @@ extension EventStore {
                 sql: "INSERT INTO meters (id, slug, deleted, created_seq, body) VALUES (?, ?, 0, ?, ?)",
                 arguments: [meter.id, meter.slug, key, body]
             )
+            forgetMetersAfterTransaction(db)
             // A key of a meter deleted earlier is never reused (max + 1), but clear it in case.
             try MeterRowSchema.drop(meter: key, db)
             var pending = MeterGroupDirectory.Pending()
@@ -60,6 +70,7 @@ extension EventStore {
                 sql: "UPDATE meters SET body = ?, deleted = ? WHERE id = ?",
                 arguments: [body, meter.deletedAt == nil ? 0 : 1, meter.id]
             )
+            forgetMetersAfterTransaction(db)
             if meter.deletedAt != nil {
                 try MeterRowSchema.drop(meter: key, db)
                 groups.commitAfterTransaction(db, MeterGroupDirectory.Pending(), forgetting: .meter(key))
