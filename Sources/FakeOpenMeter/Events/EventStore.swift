@@ -212,10 +212,11 @@ public final class EventStore: Sendable {
     /// The columns `storedEvent` reads, by position (GRDB's lookup by name lowercases it on every access).
     static let columns = "seq, id, source, specversion, type, subject, time, datacontenttype, dataschema, data, ingested_at, stored_at"
 
-    /// Decodes each row as the cursor reaches it, without copying rows first.
+    /// Decodes each row as the cursor reaches it, without copying rows first. The statement is
+    /// prepared once per connection: the pages of one listing repeat the same SQL.
     static func storedEvents(_ db: Database, sql: String, arguments: StatementArguments) throws -> [StoredEvent] {
         var events: [StoredEvent] = []
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        let rows = try Row.fetchCursor(try db.cachedStatement(sql: sql), arguments: arguments)
         while let row = try rows.next() { events.append(storedEvent(row)) }
         return events
     }

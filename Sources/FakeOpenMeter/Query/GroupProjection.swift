@@ -24,30 +24,44 @@ struct GroupProjection {
         slots: [Slot], accumulators: [GroupAccumulator], subjects: [String],
         values: [Int64: [String]], projection: [Int]
     ) -> [Output] {
-        // The requested values of each group id, numbered: equal texts (bytewise), equal number.
-        var tupleIDs: [[BytewiseString]: Int] = [:]
-        var tuples: [[String]] = []
+        // Each column's texts numbered once (equal bytes, equal number), so tuples hash and compare as integers.
+        var columnIDs = Array(repeating: [BytewiseString: Int32](), count: projection.count)
+        var columnTexts = Array(repeating: [String](), count: projection.count)
+        var tupleIDs: [[Int32]: Int] = [:]
+        var tuples: [[Int32]] = []
         var tupleOf: [Int64: Int] = [:]
         for slot in slots where tupleOf[slot.group] == nil {
             let all = values[slot.group] ?? []
-            let shown = projection.map { $0 < all.count ? all[$0] : "" }
-            let key = shown.map(BytewiseString.init)
-            if let known = tupleIDs[key] {
+            var tuple: [Int32] = []
+            tuple.reserveCapacity(projection.count)
+            for (column, position) in projection.enumerated() {
+                let text = position < all.count ? all[position] : ""
+                let key = BytewiseString(text)
+                if let id = columnIDs[column][key] {
+                    tuple.append(id)
+                } else {
+                    let id = Int32(columnTexts[column].count)
+                    columnIDs[column][key] = id
+                    columnTexts[column].append(text)
+                    tuple.append(id)
+                }
+            }
+            if let known = tupleIDs[tuple] {
                 tupleOf[slot.group] = known
             } else {
-                tupleIDs[key] = tuples.count
+                tupleIDs[tuple] = tuples.count
                 tupleOf[slot.group] = tuples.count
-                tuples.append(shown)
+                tuples.append(tuple)
             }
         }
-        // Sort ranks of each column's texts, and of the subjects.
-        var ranks = Array(repeating: [Int32](), count: tuples.count)
-        for column in projection.indices {
-            let distinct = Set(tuples.map { BytewiseString($0[column]) })
-            let order = distinct.sorted { $0.text.utf8.lexicographicallyPrecedes($1.text.utf8) }
-            let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, Int32($0)) })
-            for t in tuples.indices { ranks[t].append(rank[BytewiseString(tuples[t][column])] ?? 0) }
+        // Sort ranks of each column's texts, by UTF-8 bytes.
+        let columnRanks: [[Int32]] = columnTexts.map { texts in
+            let order = texts.indices.sorted { texts[$0].utf8.lexicographicallyPrecedes(texts[$1].utf8) }
+            var rank = Array(repeating: Int32(0), count: texts.count)
+            for (r, index) in order.enumerated() { rank[index] = Int32(r) }
+            return rank
         }
+        let ranks = tuples.map { tuple in tuple.enumerated().map { columnRanks[$0][Int($1)] } }
         let subjectOrder = subjects.indices.sorted { subjects[$0].utf8.lexicographicallyPrecedes(subjects[$1].utf8) }
         var subjectRank = Array(repeating: Int32(0), count: subjects.count)
         for (rank, index) in subjectOrder.enumerated() { subjectRank[index] = Int32(rank) }
@@ -83,7 +97,7 @@ struct GroupProjection {
             let key = keys[i]
             return Output(
                 window: key.window, subject: key.subject < 0 ? nil : subjects[Int(key.subject)],
-                values: tuples.isEmpty ? [] : tuples[key.tuple], accumulator: totals[i]
+                values: tuples.isEmpty ? [] : tuples[key.tuple].enumerated().map { columnTexts[$0][Int($1)] }, accumulator: totals[i]
             )
         }
     }
