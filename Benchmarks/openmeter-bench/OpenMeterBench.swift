@@ -156,7 +156,8 @@ struct ShapeRun {
         line(String(format: "v2 events read (1 tenant, 7 days, %d events, pages of 100): page p50 %.1f ms, p99 %.1f ms; whole read p50 %.0f ms",
                     figures.readEvents, Percentile.of(figures.pageTimes, 50), Percentile.of(figures.pageTimes, 99), Percentile.of(figures.readTimes, 50)))
 
-        figures.databaseBytes = databaseBytes(dataPath)
+        // The inbox file the server keeps beside its data file counts too.
+        figures.databaseBytes = databaseBytes(dataPath) + databaseBytes(dataPath + ".inbox")
         line(String(format: "database size: %.1f MiB (%.0f bytes/event)", Self.mebibytes(figures.databaseBytes), Double(figures.databaseBytes) / Double(count)))
         figures.peakRSSKiB = process.peakRSSKiB()
         if let peak = figures.peakRSSKiB {

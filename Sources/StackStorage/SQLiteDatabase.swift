@@ -31,6 +31,9 @@ public enum SQLiteDatabase {
             let megabytes = db.configuration.readonly ? cacheMegabytes : writerCacheMegabytes ?? cacheMegabytes
             try db.execute(sql: "PRAGMA cache_size = -\(megabytes * 1024)")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // A checkpoint that empties the WAL also truncates it to this size: a burst of writes does
+            // not leave a WAL of hundreds of megabytes behind.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(64 * 1024 * 1024)")
             try prepare(db)
         }
         if path == ":memory:" {

@@ -26,6 +26,9 @@ final class EventInbox: Sendable {
     init(dataPath: String) throws {
         path = Self.path(forData: dataPath)
         db = try SQLiteDatabase.open(path: path, cacheMegabytes: 4)
+        // The inbox empties after every merge: FULL auto-vacuum gives the freed pages back to the disk
+        // (it takes effect only before the first table is created, so on a new file).
+        try db.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA auto_vacuum = FULL") }
         try db.write { db in
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS inbox (
@@ -87,6 +90,11 @@ final class EventInbox: Sendable {
     func markMerged(upTo n: Int64) throws {
         merged.withLock { $0 = max($0, n) }
         try db.write { db in try db.execute(sql: "DELETE FROM inbox WHERE n <= ?", arguments: [n]) }
+        // Caught up: checkpoint, so the next append restarts the WAL and `journal_size_limit` cuts the
+        // file a burst grew. Passive: never waits for a reader, and a failure only postpones this.
+        if backlog == 0 {
+            db.writeWithoutTransaction { db in _ = try? db.checkpoint(.passive) }
+        }
     }
 
     /// Empties the inbox (fake-only reset).
