@@ -44,7 +44,7 @@ struct OpenMeterBench: AsyncParsableCommand {
     @Option(help: "Ingest requests in flight at once.") var concurrency = 4
     @Option(help: "Timed repetitions of each query (after 5 warm-ups); whole v2 reads: a fortieth of it, at least 3.")
     var repetitions = 200
-    @Option(help: "Data shape: demo (4-12 users a tenant, few groups), realistic (30 users, ~4,800 groups in a 23,000-event week), or both, one after the other.")
+    @Option(help: "Data shape: demo (4, 7 or 10 users a tenant, few groups), realistic (30 users, ~4,800 groups in a 23,000-event week), or both, one after the other.")
     var shape: ShapeChoice = .both
     @Option(help: "Arrival order: random (a seeded shuffle, so times arrive out of order) or time (as generated, times rising).")
     var order: ArrivalOrder = .random
@@ -203,7 +203,7 @@ struct ShapeRun {
             ("server peak RSS (MiB)", Double(server.peakRSSKiB ?? 0) / 1024, nil, nil, "%.1f"),
         ]
         func cells(_ a: String, _ b: String, _ c: String, _ d: String) -> String {
-            "\(name) | " + a.padding(toLength: 26, withPad: " ", startingAt: 0) + " | " + Self.right(b, 14) + " | " + Self.right(c, 12) + " | " + Self.right(d, 7)
+            "\(name) | " + a.padding(toLength: 32, withPad: " ", startingAt: 0) + " | " + Self.right(b, 14) + " | " + Self.right(c, 12) + " | " + Self.right(d, 7)
         }
         return [cells("what", "fake-openmeter", "floor", "ratio")] + rows.map { what, value, floor, ratio, format in
             cells(what, String(format: format, value), floor.map { String(format: format, $0) } ?? "-",

@@ -68,6 +68,35 @@ public struct JSONParser {
         }
     }
 
+    /// Steps over one value, checking its syntax, without building it.
+    public mutating func skipValue() throws(Failure) {
+        guard let byte = peek() else { throw fail("unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"): try parseObjectMembers { (_, p) throws(Failure) in try p.skipValue() }
+        case UInt8(ascii: "["): try parseArrayElements { (p) throws(Failure) in try p.skipValue() }
+        case UInt8(ascii: "\""): try skipString()
+        default: _ = try parseValue()  // numbers and literals build nothing on the heap
+        }
+    }
+
+    private mutating func skipString() throws(Failure) {
+        try expect(UInt8(ascii: "\""))
+        let opening = position - 1
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") { position += 1; return }
+            if byte == UInt8(ascii: "\\") {
+                // Escapes are checked the full way; they are rare.
+                position = opening
+                _ = try parseString()
+                return
+            }
+            if byte < 0x20 { throw fail("control character in string") }
+            position += 1
+        }
+        throw fail("unterminated string")
+    }
+
     /// Parses an object by calling `member` for each key with the parser positioned at its value;
     /// `member` must consume the value. Used for event envelopes, where `data` is kept raw.
     public mutating func parseObjectMembers(_ member: (String, inout JSONParser) throws(Failure) -> Void) throws(Failure) {

@@ -80,7 +80,7 @@ struct Seed: ParsableCommand {
     @Option(help: "SQLite file to write (created if missing).")
     var data: String = OpenMeterConfiguration.defaultDataPath
 
-    @Option(help: "YAML file with any of tenants, events, days, seed, end (e.g. compose/seed.yaml); flags win over it.")
+    @Option(help: "YAML file with any of tenants, events, days, seed, end, shape, users, modules, products, skills (e.g. compose/seed.yaml); flags win over it.")
     var settings: String?
 
     @Option(help: "Number of tenants (subjects) (default: 3).")
@@ -98,7 +98,7 @@ struct Seed: ParsableCommand {
     @Option(help: "RFC 3339 instant the events end before (default: the last whole hour before now, so no event lies in the future).")
     var end: String?
 
-    @Option(help: "Data shape: demo (4-12 users a tenant, ~150 groups a week) or realistic (30 users, ~4,800 groups a week) (default: demo).")
+    @Option(help: "Data shape: demo (4, 7 or 10 users a tenant, ~150 groups a week) or realistic (30 users, ~4,800 groups a week) (default: demo).")
     var shape: String?
 
     @Option(help: "Users per tenant (overrides the shape).")

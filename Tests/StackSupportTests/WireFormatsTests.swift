@@ -352,3 +352,22 @@ import WireFormats
         #expect(RFC3339.daysIn(month: month, year: year) == days)
     }
 }
+
+/// `skipValue` steps over exactly one value, escapes and nesting included, and rejects what `parseValue` rejects.
+@Suite struct JSONSkipTests {
+    @Test(arguments: [
+        #"{"a":[1,{"b":"x\"y"}],"c":"\u00e9"} "#, #""plain""#, #""esc\\aped\n""#, "-1.5e3", "true", "null", "[]", "{}",
+    ])
+    func skipsOneValue(text: String) throws {
+        var parser = JSONParser(bytes: Array((text + ",7").utf8))
+        try parser.skipValue()
+        try parser.expect(UInt8(ascii: ","))
+        #expect(try parser.parseValue() == .number(7))
+    }
+
+    @Test(arguments: [#""open"#, #"{"a":}"#, "[1,", "\"a\u{01}b\"", "tru"])
+    func rejectsMalformedInput(text: String) {
+        var parser = JSONParser(bytes: Array(text.utf8))
+        #expect(throws: JSONParser.Failure.self) { try parser.skipValue() }
+    }
+}

@@ -24,7 +24,7 @@ struct EventValidator {
         }
         // COUNT meters take any event: most listings need not parse the data at all.
         guard rules.contains(where: { $0.aggregation != .count }) else { return nil }
-        let data = event.data.flatMap { try? JSONParser.parse(Array($0.utf8)) }
+        let data = event.data.flatMap { Self.relevantData($0, rules: rules) }
         var errors: [String] = []
         for rule in rules where rule.aggregation != .count {
             if let error = Self.check(data: data, property: rule.property, path: rule.path, aggregation: rule.aggregation) {
@@ -32,6 +32,28 @@ struct EventValidator {
             }
         }
         return errors.isEmpty ? nil : errors.joined(separator: "\n")
+    }
+
+    /// The data with only the top-level members the rules' paths start at (stored data is always one
+    /// valid JSON object): listing validates every event, and building the whole tree of each costs more
+    /// than reading it.
+    static func relevantData(_ text: String, rules: [Rule]) -> JSONValue? {
+        var wanted: Set<String> = []
+        for rule in rules where rule.aggregation != .count {
+            guard case .key(let first)? = rule.path?.steps.first else { return try? JSONParser.parse(Array(text.utf8)) }
+            wanted.insert(first)
+        }
+        var parser = JSONParser(bytes: Array(text.utf8))
+        guard parser.peek() == UInt8(ascii: "{") else { return try? JSONParser.parse(Array(text.utf8)) }
+        var members: [(key: String, value: JSONValue)] = []
+        do {
+            try parser.parseObjectMembers { (key, p) throws(JSONParser.Failure) in
+                if wanted.contains(key) { members.append((key, try p.parseValue())) } else { try p.skipValue() }
+            }
+        } catch {
+            return nil
+        }
+        return .object(members)
     }
 
     /// OpenMeter's `meter.ParseEvent` checks, in its order: data null or absent, then the value

@@ -2,7 +2,7 @@
 /// `demo` is the small stack's data (few groups a week); `realistic` is a production-like tenant of
 /// 30 users, about 4,800 distinct (user, module, product, skill) groups in a 23,000-event week.
 public struct DataShape: Codable, Sendable, Equatable {
-    /// Users per tenant; nil: 4 to 12, varying by tenant (the demo data).
+    /// Users per tenant; nil: 4, 7 or 10, varying by tenant (the demo data).
     public var users: Int?
     public var modules: Int
     public var products: Int
@@ -30,7 +30,7 @@ public struct DataShape: Codable, Sendable, Equatable {
     }
 
     public var summary: String {
-        "\(users.map(String.init) ?? "4-12") users a tenant, \(modules) modules, \(products) products, \(skills.map(String.init) ?? "1-3") skills a module"
+        "\(users.map(String.init) ?? "4, 7 or 10") users a tenant, \(modules) modules, \(products) products, \(skills.map(String.init) ?? "1-3") skills a module"
     }
 }
 
