@@ -12,11 +12,13 @@ enum CreditReports {
     /// Largest first; ties by the group values so the order never depends on OpenMeter's.
     static func summary(rows: [OpenMeterClient.MeterRow]) -> ReportTable {
         let keys = ["user", "module", "product", "tenant", "skill"]
-        let sorted = rows.sorted { a, b in
+        // Each row's values looked up once, not in every comparison of the sort.
+        let keyed = rows.map { row in (value: row.value, values: keys.map { row.groupBy[$0] ?? "" }) }
+        let sorted = keyed.sorted { a, b in
             if a.value != b.value { return a.value > b.value }
-            return keys.map { a.groupBy[$0] ?? "" }.lexicographicallyPrecedes(keys.map { b.groupBy[$0] ?? "" })
+            return a.values.lexicographicallyPrecedes(b.values)
         }
-        let body = sorted.map { row in keys.map { ReportCell.text(row.groupBy[$0] ?? "") } + [.number(row.value)] }
+        let body = sorted.map { row in row.values.map(ReportCell.text) + [.number(row.value)] }
         return ReportTable(title: CreditTool.usageSummary.rawValue, columns: CreditTool.usageSummary.columns, rows: body)
     }
 
