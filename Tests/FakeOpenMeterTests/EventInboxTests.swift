@@ -75,4 +75,20 @@ import Testing
             #expect(try om.store.eventCount() == 1)
         }
     }
+
+    @Test func theInboxGivesItsPagesBackOnceMerged() async throws {
+        try await Self.withFolder { path in
+            let store = try EventStore(path: path)
+            try store.ingest((0..<5_000).map { Self.call("e\($0)", credits: 1) }, ingestedAt: 0)
+            let inbox = try #require(store.inbox)
+            let grown = try await inbox.db.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
+            #expect(grown > 50)
+            try store.mergeInbox()
+            let (mode, pages) = try await inbox.db.read { db in
+                (try Int.fetchOne(db, sql: "PRAGMA auto_vacuum"), try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0)
+            }
+            #expect(mode == 1, "FULL auto-vacuum")
+            #expect(pages <= 5, "an empty inbox keeps \(pages) pages")
+        }
+    }
 }

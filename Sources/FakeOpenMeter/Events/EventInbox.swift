@@ -26,9 +26,14 @@ final class EventInbox: Sendable {
     init(dataPath: String) throws {
         path = Self.path(forData: dataPath)
         db = try SQLiteDatabase.open(path: path, cacheMegabytes: 4)
-        // The inbox empties after every merge: FULL auto-vacuum gives the freed pages back to the disk
-        // (it takes effect only before the first table is created, so on a new file).
-        try db.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA auto_vacuum = FULL") }
+        // The inbox empties after every merge: FULL auto-vacuum gives the freed pages back to the disk.
+        // A file already in WAL mode takes the setting only through a VACUUM: done once, while it is empty.
+        try db.writeWithoutTransaction { db in
+            if try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name = 'inbox'") == 0 {
+                try db.execute(sql: "PRAGMA auto_vacuum = FULL")
+                try db.execute(sql: "VACUUM")
+            }
+        }
         try db.write { db in
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS inbox (

@@ -99,15 +99,16 @@ public struct DemoDataGenerator: Sequence {
     }
 }
 
-/// A small, fast, seedable generator (SplitMix64): the same seed gives the same sequence on every platform.
-struct SplitMix64 {
+/// A small, fast, seedable generator (SplitMix64): the same seed gives the same sequence on every
+/// platform. Public for the benchmark's seeded shuffle.
+public struct SplitMix64 {
     var state: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -121,5 +122,13 @@ struct SplitMix64 {
 
     mutating func below(_ bound: Int) -> Int {
         Int(next() % UInt64(Swift.max(bound, 1)))
+    }
+
+    /// Fisher-Yates: every permutation equally likely (up to the modulo's negligible bias).
+    public mutating func shuffle<T>(_ items: inout [T]) {
+        guard items.count > 1 else { return }
+        for i in stride(from: items.count - 1, to: 0, by: -1) {
+            items.swapAt(i, Int(next() % UInt64(i + 1)))
+        }
     }
 }
