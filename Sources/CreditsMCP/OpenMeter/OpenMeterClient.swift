@@ -59,6 +59,7 @@ public struct OpenMeterClient: Sendable {
             guard case .number(let value)? = row["value"] else { return nil }
             var groups: [String: String] = [:]
             if case .object(let members)? = row["groupBy"] {
+                groups.reserveCapacity(members.count)  // one allocation per row, not one per growth step
                 for (key, v) in members { groups[key] = v.stringValue ?? "" }
             }
             return MeterRow(value: value, groupBy: groups)

@@ -18,7 +18,11 @@ enum CreditReports {
             if a.value != b.value { return a.value > b.value }
             return a.values.lexicographicallyPrecedes(b.values)
         }
-        let body = sorted.map { row in row.values.map(ReportCell.text) + [.number(row.value)] }
+        let body = sorted.map { row in
+            var cells = row.values.map(ReportCell.text)
+            cells.append(.number(row.value))
+            return cells
+        }
         return ReportTable(title: CreditTool.usageSummary.rawValue, columns: CreditTool.usageSummary.columns, rows: body)
     }
 
