@@ -114,12 +114,14 @@ public final class EventStore: Sendable {
     /// WAL can be checkpointed between them instead of growing by the whole backlog.
     static let mergeChunk: Int64 = 200_000
 
-    /// Moves every acknowledged inbox event into `events` and the meter rows. Reads call it first.
+    /// Moves every event acknowledged so far into `events` and the meter rows. Reads call it first.
+    /// It stops at what was acknowledged when it was called, so a read never waits on appends that
+    /// keep arriving behind it.
     func mergeInbox() throws {
-        guard let inbox, inbox.unmerged != nil else { return }
+        guard let inbox, let goal = inbox.unmerged?.upperBound else { return }
         try merging.withLock { _ in
-            while let unmerged = inbox.unmerged {
-                try mergeChunk(inbox, unmerged.lowerBound...min(unmerged.upperBound, unmerged.lowerBound + Self.mergeChunk - 1))
+            while let unmerged = inbox.unmerged, unmerged.lowerBound <= goal {
+                try mergeChunk(inbox, unmerged.lowerBound...min(goal, unmerged.lowerBound + Self.mergeChunk - 1))
             }
         }
     }
