@@ -182,6 +182,7 @@ let package = Package(
             "StackSupervisor", "FakeTAIS", "StackClients",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], swiftSettings: strict),
+        .testTarget(name: "FakeStripeTests", dependencies: ["FakeStripe"], swiftSettings: strict),
         .testTarget(name: "StackSupportTests", dependencies: [
             "StackConfig", "StackHTTP", "FakeControls", "StackStorage", "BlockingWork", "WireFormats",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
