@@ -16,7 +16,7 @@ extension EventStore {
         if let subject = query.subject { conditions.append(SQLCondition(sql: "subject = ?", arguments: [subject])) }
         if let id = query.id { conditions.append(SQLCondition(sql: "instr(id, ?) > 0", arguments: [id])) }
         let condition = SQLCondition.all(conditions)
-        try barrier()
+        try mergeInbox()
         return try db.read { db in
             try Self.storedEvents(
                 db, sql: "SELECT \(EventStore.columns) FROM events WHERE \(condition.sql) ORDER BY time DESC, id DESC, seq DESC LIMIT ?",
@@ -36,7 +36,7 @@ extension EventStore {
                 sql: "(\(orderColumn), id, seq) < (?, ?, ?)", arguments: [cursor.orderValue, cursor.id, cursor.seq]
             ), condition])
         }
-        try barrier()
+        try mergeInbox()
         let events = try db.read { db in
             try Self.storedEvents(
                 db, sql: "SELECT \(EventStore.columns) FROM events WHERE \(condition.sql) ORDER BY \(orderColumn) DESC, id DESC, seq DESC LIMIT ?",

@@ -153,11 +153,6 @@ public final class EventStore: Sendable {
         try inbox.markMerged(upTo: merged)
     }
 
-    /// Every later read sees every acknowledged event.
-    func barrier() throws {
-        try mergeInbox()
-    }
-
     /// Adds the live meters' rows for events stored after `afterSeq`.
     private func extractMeterRows(_ db: Database, afterSeq: Int64, types: Set<String>? = nil) throws {
         var pending = MeterGroupDirectory.Pending()
@@ -172,7 +167,7 @@ public final class EventStore: Sendable {
     func insert(_ batches: [[CloudEvent]], ingestedAt: [Int64]) throws -> [Int] {
         guard batches.contains(where: { !$0.isEmpty }) else { return batches.map { _ in 0 } }
         // Events acknowledged earlier go first: the first stored of a (source, id) wins.
-        try barrier()
+        try mergeInbox()
         return try db.write { db in
             let before = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
             let statement = try db.cachedStatement(sql: """
@@ -212,7 +207,7 @@ public final class EventStore: Sendable {
     }
 
     public func eventCount() throws -> Int {
-        try barrier()
+        try mergeInbox()
         return try db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
     }
 

@@ -58,10 +58,6 @@ struct EventValidator {
 
     /// OpenMeter's `meter.ParseEvent` checks, in its order: data null or absent, then the value
     /// property's presence, then a null value, then the aggregation's type rules.
-    static func check(data: JSONValue?, property: String?, aggregation: MeterAggregation) -> String? {
-        check(data: data, property: property, path: property.flatMap(JSONPathExpression.init), aggregation: aggregation)
-    }
-
     static func check(data: JSONValue?, property: String?, path: JSONPathExpression?, aggregation: MeterAggregation) -> String? {
         guard let data, !data.isNull else { return "invalid event: null and missing value property" }
         guard let property else { return "invalid event: non count meter value property is missing" }

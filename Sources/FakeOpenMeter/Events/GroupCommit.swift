@@ -10,7 +10,9 @@ import Foundation
 ///
 /// Runs on blocking-pool threads (callers wait synchronously); the writer never waits for another
 /// pool job, so a bounded pool cannot deadlock on it.
-final class GroupCommit: @unchecked Sendable {  // every var below is guarded by `condition`
+// @unchecked: callers block on `condition` (an NSCondition, which Mutex cannot replace: it has no wait), and
+// every stored var below is read and written only while holding it.
+final class GroupCommit: @unchecked Sendable {
     struct Entry {
         var ticket: Int
         var events: [CloudEvent]

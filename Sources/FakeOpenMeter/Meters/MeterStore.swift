@@ -37,7 +37,7 @@ extension EventStore {
     /// Stores a new meter, with rows for the events already stored; false when a live meter has the slug.
     public func insertMeter(_ meter: Meter) throws -> Bool {
         let body = String(decoding: try Self.encoder.encode(meter), as: UTF8.self)
-        try barrier()
+        try mergeInbox()
         return try db.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM meters WHERE deleted = 0 AND slug = ?", arguments: [meter.slug]) == true {
                 return false
@@ -61,7 +61,7 @@ extension EventStore {
     /// meter's rows are removed.
     public func replaceMeter(_ meter: Meter) throws {
         let body = String(decoding: try Self.encoder.encode(meter), as: UTF8.self)
-        try barrier()
+        try mergeInbox()
         try db.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT created_seq, body FROM meters WHERE id = ?", arguments: [meter.id]) else { return }
             let key: Int64 = row[0]

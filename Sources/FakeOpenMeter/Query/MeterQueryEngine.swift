@@ -26,11 +26,6 @@ struct MeterQueryResult {
 struct MeterQueryEngine {
     let store: EventStore
 
-    /// SQL text of a group-by value over raw events (the group-by values endpoint).
-    static func groupExpression(path: String) -> String {
-        MeterRowExtractor.groupExpression(path: path)
-    }
-
     func run(meter: Meter, request: MeterQueryRequest) async throws(HTTPFailure) -> MeterQueryResult {
         let known = meter.groupBy ?? [:]
         var groupKeys: [String] = []
@@ -61,7 +56,7 @@ struct MeterQueryEngine {
         let store = self.store
 
         do {
-            try await offCooperativePool { try store.barrier() }
+            try await offCooperativePool { try store.mergeInbox() }
             let (key, subjects) = try await store.db.readOffCooperativePool { db -> (Int64?, [String]) in
                 guard let key = try store.meterKey(db, id: meter.id) else { return (nil, []) }
                 if !request.subjects.isEmpty {

@@ -150,7 +150,7 @@ extension EventStore {
         if let from { conditions.append(SQLCondition(sql: "time >= ?", arguments: [from])) }
         if let to { conditions.append(SQLCondition(sql: "time <= ?", arguments: [to])) }
         let condition = SQLCondition.all(conditions)
-        try barrier()
+        try mergeInbox()
         return try db.read { db in
             try String.fetchAll(db, sql: "SELECT DISTINCT subject FROM events WHERE \(condition.sql) ORDER BY subject", arguments: condition.statementArguments)
         }
@@ -160,8 +160,8 @@ extension EventStore {
         var conditions = [SQLCondition(sql: "type = ?", arguments: [meter.eventType]), SQLCondition(sql: "time >= ?", arguments: [from])]
         if let to { conditions.append(SQLCondition(sql: "time <= ?", arguments: [to])) }
         let condition = SQLCondition.all(conditions)
-        let expression = MeterQueryEngine.groupExpression(path: path)
-        try barrier()
+        let expression = MeterRowExtractor.groupExpression(path: path)
+        try mergeInbox()
         return try db.read { db in
             try String.fetchAll(
                 db, sql: "SELECT DISTINCT \(expression) AS v FROM events WHERE \(condition.sql) AND v != '' ORDER BY v",
