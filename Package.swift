@@ -13,11 +13,13 @@ let package = Package(
         .executable(name: "fake-openmeter", targets: ["fake-openmeter"]),
         .executable(name: "credits-mcp", targets: ["credits-mcp"]),
         .executable(name: "fake-tais", targets: ["fake-tais"]),
+        .executable(name: "fake-stripe", targets: ["fake-stripe"]),
         .executable(name: "stackctl", targets: ["stackctl"]),
         .executable(name: "openmeter-bench", targets: ["openmeter-bench"]),
         .executable(name: "credits-mcp-bench", targets: ["credits-mcp-bench"]),
         .executable(name: "tais-bench", targets: ["tais-bench"]),
         .executable(name: "stackctl-bench", targets: ["stackctl-bench"]),
+        .executable(name: "stripe-bench", targets: ["stripe-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
@@ -32,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", exact: "5.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // HMAC-SHA256 of Stripe webhook signatures; already built for jwt-kit.
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
     ],
     targets: [
         // Shared concerns, one library each.
@@ -105,7 +109,19 @@ let package = Package(
             "FakeTAIS", "StackConfig",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
-        .target(name: "FakeStripe", dependencies: ["StackHTTP"], swiftSettings: strict),
+        .target(name: "FakeStripe", dependencies: [
+            "StackConfig", "StackHTTP", "StackStorage", "BlockingWork", "FakeControls", "StackClients", "WireFormats",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "fake-stripe", dependencies: [
+            "FakeStripe", "StackConfig",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
         // stackctl's engine: the stack file, the plan, keepers, supervision, registration, host facts from /proc.
         // The glibc process calls Swift's Glibc module leaves out (prctl, posix_spawn's closefrom/chdir, pipe2).
         .target(name: "CSpawn"),
@@ -129,6 +145,7 @@ let package = Package(
         // shared by the integration tests and the benchmarks.
         .target(name: "StackClients", dependencies: [
             "WireFormats",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -151,6 +168,11 @@ let package = Package(
             "BenchmarkSupport", "FakeTAIS", "StackClients", "ProcessSupport", "WireFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/tais-bench", swiftSettings: strict),
+
+        .executableTarget(name: "stripe-bench", dependencies: [
+            "BenchmarkSupport", "StackClients", "ProcessSupport", "WireFormats",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Benchmarks/stripe-bench", swiftSettings: strict),
 
         .executableTarget(name: "stackctl-bench", dependencies: [
             "BenchmarkSupport", "StackClients", "StackSupervisor", "ProcessSupport",
@@ -182,7 +204,10 @@ let package = Package(
             "StackSupervisor", "FakeTAIS", "StackClients",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], swiftSettings: strict),
-        .testTarget(name: "FakeStripeTests", dependencies: ["FakeStripe"], swiftSettings: strict),
+        .testTarget(name: "FakeStripeTests", dependencies: [
+            "FakeStripe", "StackClients", "WireFormats",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], swiftSettings: strict),
         .testTarget(name: "StackSupportTests", dependencies: [
             "StackConfig", "StackHTTP", "FakeControls", "StackStorage", "BlockingWork", "WireFormats",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

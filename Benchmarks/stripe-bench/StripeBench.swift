@@ -1,0 +1,6 @@
+import ArgumentParser
+
+@main
+struct StripeBench: AsyncParsableCommand {
+    func run() async throws {}
+}
