@@ -28,4 +28,4 @@ if [ ! -x .venv/bin/python ]; then
   exit 1
 fi
 FAKE_OPENMETER_BIN="$BIN/fake-openmeter" CREDITS_MCP_BIN="$BIN/credits-mcp" FAKE_TAIS_BIN="$BIN/fake-tais" \
-  .venv/bin/python -m pytest Tests/Conformance -q -p no:cacheprovider
+  FAKE_STRIPE_BIN="$BIN/fake-stripe" .venv/bin/python -m pytest Tests/Conformance -q -p no:cacheprovider

@@ -315,7 +315,7 @@ public struct TAISClient: Sendable {
         return try TAISJSON.decode(TAISClockState.self, from: reply, operation: "\(method.rawValue) \(path)")
     }
 
-    private func expect(_ reply: HTTPReply, _ statuses: Set<Int>, _ operation: String) throws(StackClientError) {
+    func expect(_ reply: HTTPReply, _ statuses: Set<Int>, _ operation: String) throws(StackClientError) {
         guard statuses.contains(reply.status) else {
             throw .unexpectedStatus(operation: operation, status: reply.status, body: reply.text)
         }

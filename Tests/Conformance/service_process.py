@@ -15,7 +15,7 @@ STARTUP_TIMEOUT_S = 30.0
 LISTENING = re.compile(r"listening on (http://[^\s:/]+:(\d+))")
 # Settings of the stack a developer's shell could carry into a test.
 STACK_ENV_PREFIXES = ("OPENMETER_", "MCP_", "PUBLIC_BASE_URL", "DOWNLOAD_", "PREVIEW_ROW", "DEV_",
-                      "CREDITS_MCP_", "TAIS_", "CHAT_CREDITS_", "CREDITS_PER_USD")
+                      "CREDITS_MCP_", "TAIS_", "CHAT_CREDITS_", "CREDITS_PER_USD", "STRIPE_")
 
 
 def start_service(cmd: list[str], env: dict[str, str], log_path: Path, name: str,

@@ -19,8 +19,8 @@ func issues(_ yaml: String) -> [String] {
 
     @Test func theShippedStackFileParsesAndStartsInDependencyOrder() throws {
         let stack = try StackFile.load(path: Self.repoRoot.appendingPathComponent("compose/stack.yaml").path)
-        #expect(stack.startOrder() == [["fake-openmeter"], ["fake-tais"], ["credits-mcp"]])
-        #expect(stack.stopOrder() == [["credits-mcp"], ["fake-tais"], ["fake-openmeter"]])
+        #expect(stack.startOrder() == [["fake-openmeter", "fake-stripe"], ["fake-tais"], ["credits-mcp"]])
+        #expect(stack.stopOrder() == [["credits-mcp"], ["fake-tais"], ["fake-openmeter", "fake-stripe"]])
         let mcp = try #require(stack.processes["credits-mcp"])
         #expect(mcp.dependsOn == ["fake-openmeter": .processHealthy, "fake-tais": .processHealthy])
         #expect(mcp.environment.contains(EnvironmentEntry(key: "MCP_AUTH", value: "jwt")))
@@ -36,6 +36,7 @@ func issues(_ yaml: String) -> [String] {
         #expect(stack.stackctl.ports.mapValues { "\($0.env)=\($0.defaultPort)" } == [
             "fake-openmeter": "OPENMETER_PORT=8888",
             "fake-tais": "TAIS_PORT=5001",
+            "fake-stripe": "STRIPE_PORT=12111",
             "credits-mcp": "MCP_PORT=8765",
         ])
         // The fakes can be replaced by real services through their URL variables.

@@ -37,7 +37,10 @@ import Testing
         #expect(mcp.probe?.url == "http://127.0.0.1:8765/health")
         #expect(plan.processes["fake-openmeter"]?.extras.seed?.hasPrefix("/bin-dir/fake-openmeter seed --data /state/openmeter.sqlite") == true)
         #expect(plan.variables["TAIS_URL"] == "http://127.0.0.1:5001")
-        #expect(plan.started.map(\.name) == ["credits-mcp", "fake-openmeter", "fake-tais"])
+        #expect(plan.started.map(\.name) == ["credits-mcp", "fake-openmeter", "fake-stripe", "fake-tais"])
+        #expect(plan.variables["STRIPE_URL"] == "http://127.0.0.1:12111")
+        #expect(plan.processes["fake-tais"]?.environment["STRIPE_URL"] == "http://127.0.0.1:12111")
+        #expect(plan.processes["fake-stripe"]?.environment["STRIPE_WEBHOOK_URL"] == "http://127.0.0.1:5001/api/v1/stripe/webhook")
     }
 
     @Test func ephemeralPortsAreInjectedIntoEveryDependent() throws {
@@ -47,7 +50,7 @@ import Testing
         #expect(plan.processes["fake-tais"]?.environment["OPENMETER_URL"] == "http://127.0.0.1:\(openMeterPort)")
         #expect(plan.processes["credits-mcp"]?.environment["OPENMETER_URL"] == "http://127.0.0.1:\(openMeterPort)")
         let ports = Set(plan.processes.values.compactMap(\.port))
-        #expect(ports.count == 3)
+        #expect(ports.count == 4)
     }
 
     @Test func aPortFromTheEnvironmentWinsOverTheDefault() throws {

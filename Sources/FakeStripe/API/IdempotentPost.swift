@@ -21,6 +21,16 @@ struct IdempotentPost: Sendable {
         _ request: Request, apiKey: String, endpoint: String,
         handler: @escaping @Sendable (StripeForm, String?) async throws -> JSONValue
     ) async throws -> Response {
+        var response = try await answer(request, apiKey: apiKey, endpoint: endpoint, handler: handler)
+        // Stripe echoes the key on every answer to a keyed POST (the SDKs expose it as `idempotency_key`).
+        if let key = request.headers[Self.keyHeader], !key.isEmpty { response.headers[Self.keyHeader] = key }
+        return response
+    }
+
+    private func answer(
+        _ request: Request, apiKey: String, endpoint: String,
+        handler: @escaping @Sendable (StripeForm, String?) async throws -> JSONValue
+    ) async throws -> Response {
         let buffer = try await request.collectBody(limit: Self.bodyLimit)
         let form: StripeForm
         do {

@@ -47,6 +47,7 @@ enum CheckoutSessionJSON {
         members += [
             ("livemode", .bool(false)),
             ("locale", .text(s.locale)),
+            ("managed_payments", .members(["enabled": .bool(false)])),
             ("metadata", .metadata(s.metadata)),
             ("mode", .string("payment")),
             ("origin_context", .null),

@@ -28,6 +28,7 @@ enum PaymentIntentJSON {
             ("last_payment_error", p.lastPaymentError.map(lastPaymentError) ?? .null),
             ("latest_charge", .text(p.latestCharge)),
             ("livemode", .bool(false)),
+            ("managed_payments", .members(["enabled": .bool(false)])),
             ("metadata", .metadata(p.metadata)),
             ("next_action", .null),
             ("on_behalf_of", .null),

@@ -47,6 +47,9 @@ struct StripeErrorRenderer: ErrorRenderer {
     /// Failures raised outside Stripe's handlers (router misses, body limits, injected faults).
     static func generic(_ failure: HTTPFailure, _ request: Request) -> (String, String, HTTPResponse.Status) {
         switch failure.status.code {
+        case 404 where !failure.detail.isEmpty:
+            // A handler's own 404 (`/_fake/`: "no event evt_…"); a router miss has no detail.
+            return ("invalid_request_error", failure.detail, failure.status)
         case 404, 405:
             let text = "Unrecognized request URL (\(request.method.rawValue): \(request.uri.path)). Please see https://stripe.com/docs or we can help at https://support.stripe.com/."
             return ("invalid_request_error", text, .notFound)

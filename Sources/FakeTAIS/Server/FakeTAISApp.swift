@@ -19,8 +19,16 @@ public struct FakeTAISApp: Sendable {
     let journal = RequestJournal()
     let outbox = WakeSignal()
     let logger: Logger
+    let publicURL: PublicBaseURL
+    /// Prepaid top-ups through Stripe Checkout, for the API routes and the billing page.
+    let topUps: TopUpService
 
     public init(configuration: TAISConfiguration, clock: FakeClock = FakeClock(), logger: Logger = Logger(label: "fake-tais")) throws {
+        try self.init(configuration: configuration, clock: clock, logger: logger, checkoutSessions: nil)
+    }
+
+    /// `checkoutSessions` nil talks to Stripe at `STRIPE_URL`; unit tests pass a stand-in.
+    init(configuration: TAISConfiguration, clock: FakeClock, logger: Logger, checkoutSessions: (any CheckoutSessions)?) throws {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -35,6 +43,15 @@ public struct FakeTAISApp: Sendable {
         } catch {
             throw StartupFailure("data file \(configuration.dataPath) is unusable: \(error)")
         }
+        publicURL = PublicBaseURL(configured: configuration.publicURL, host: configuration.host, port: configuration.port)
+        let stripe = StripeClient(
+            baseURL: configuration.stripeURL, secretKey: configuration.stripeSecretKey,
+            requester: HTTPRequester(client: Self.toolHTTPClient, timeout: .seconds(30))
+        )
+        topUps = TopUpService(
+            store: store, sessions: checkoutSessions ?? stripe, clock: clock, publicURL: publicURL, creditsPerUSD: configuration.creditsPerUSD,
+            usdRange: configuration.topUpMinUSD...configuration.topUpMaxUSD, webhookSecret: configuration.stripeWebhookSecret, logger: logger
+        )
         let released = (try? store.releaseAbandonedHolds()) ?? 0
         if released > 0 { logger.notice("released \(released) credit hold(s) of chats a previous run did not finish") }
     }
@@ -55,6 +72,8 @@ public struct FakeTAISApp: Sendable {
         ToolRoutes(store: store, auth: auth, clock: clock, ttl: TimeInterval(configuration.toolTTLSeconds)).register(in: &routes)
         SessionRoutes(store: store, auth: auth, clock: clock, chat: chat).register(in: &routes)
         BillingRoutes(store: store, auth: auth, clock: clock, creditsPerUSD: configuration.creditsPerUSD).register(in: &routes)
+        TopUpRoutes(topUps: topUps, auth: auth).register(in: &routes)
+        BillingPageRoutes(app: self).register(in: &routes)
         routes.addIdentityRoutes(tokens: tokens)
         TAISFakeRoutes(app: self).register(in: &routes)
         routes.addFakeClockRoutes(clock)
@@ -66,13 +85,15 @@ public struct FakeTAISApp: Sendable {
     /// Serves until SIGTERM/SIGINT, delivering queued credit events to OpenMeter meanwhile.
     public func run() async throws {
         logger.info("data \(configuration.dataPath), OpenMeter \(configuration.openMeterURL), tool ttl \(configuration.toolTTLSeconds) s, \(configuration.creditsPerMessage) credit(s) per message")
+        // Secrets are named by their last 4 characters only.
+        logger.info("Stripe \(configuration.stripeURL) (key …\(configuration.stripeSecretKey.suffix(4)), webhook secret …\(configuration.stripeWebhookSecret.suffix(4))), top-ups $\(configuration.topUpMinUSD)–$\(configuration.topUpMaxUSD)")
         let deliverer = OutboxDeliverer(
             store: store, signal: outbox, openMeterURL: configuration.openMeterURL, apiKey: configuration.openMeterAPIKey,
             requester: HTTPRequester(client: Self.toolHTTPClient, timeout: .seconds(10)), logger: logger
         )
         let runner = HTTPServiceRunner(
             responder: buildRouter().buildResponder(), host: configuration.host, port: configuration.port, logger: logger,
-            services: [deliverer]
+            services: [deliverer], onListening: { [publicURL] port in publicURL.serverBound(port: port) }
         )
         try await runner.run()
     }

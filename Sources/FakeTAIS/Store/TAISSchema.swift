@@ -93,6 +93,34 @@ enum TAISSchema {
                 );
                 """)
         }
+        migrator.registerMigration("tais-v2 topups") { db in
+            try db.execute(sql: """
+                -- Stripe Checkout Sessions of prepaid top-ups. 'credited' is final: the conditional update
+                -- from 'pending' (or 'expired') is what makes one session credit the ledger exactly once.
+                CREATE TABLE stripe_checkouts (
+                    session_id TEXT PRIMARY KEY,
+                    tenant TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    credit_amount_usd INTEGER NOT NULL,
+                    credits REAL NOT NULL,
+                    amount_cents INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    url TEXT,
+                    expires_at REAL NOT NULL,
+                    created_at REAL NOT NULL,
+                    credited_at REAL,
+                    credited_by TEXT
+                );
+                CREATE INDEX stripe_checkouts_tenant ON stripe_checkouts(tenant, created_at);
+                -- Webhook events already processed, by Stripe's event id.
+                CREATE TABLE stripe_events (
+                    event_id TEXT PRIMARY KEY,
+                    type TEXT NOT NULL,
+                    received_at REAL NOT NULL,
+                    outcome TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

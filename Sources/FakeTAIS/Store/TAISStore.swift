@@ -13,11 +13,11 @@ final class TAISStore: Sendable {
         try TAISSchema.migrator.migrate(db)
     }
 
-    /// Removes every tool, session, message, ledger entry, balance, outbox event and tenant setting.
+    /// Removes every tool, session, message, ledger entry, balance, outbox event, top-up and tenant setting.
     /// Signing keys stay, so tokens already minted keep working.
     func reset() throws {
         try db.write { db in
-            for table in ["tenants", "tools", "sessions", "messages", "ledger", "balances", "outbox", "idempotency"] {
+            for table in ["tenants", "tools", "sessions", "messages", "ledger", "balances", "outbox", "idempotency", "stripe_checkouts", "stripe_events"] {
                 try db.execute(sql: "DELETE FROM \(table)")
             }
         }

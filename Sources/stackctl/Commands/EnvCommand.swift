@@ -5,7 +5,7 @@ import StackSupervisor
 struct EnvCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "env",
-        abstract: "KEY=VALUE lines for other tools: OPENMETER_URL, OPENMETER_API_KEY, MCP_URL, TAIS_URL, TAIS_JWT, TAIS_SESSION_ID, TAIS_TOOL_ID.",
+        abstract: "KEY=VALUE lines for other tools: OPENMETER_URL, OPENMETER_API_KEY, MCP_URL, TAIS_URL, STRIPE_URL, TAIS_JWT, TAIS_SESSION_ID, TAIS_TOOL_ID.",
         discussion: "For a shell: `eval \"$(stackctl env)\"` (values are shell-quoted when they need it).")
 
     @OptionGroup var stateOptions: StateOptions
