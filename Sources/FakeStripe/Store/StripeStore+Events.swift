@@ -15,33 +15,38 @@ extension StripeStore {
             sql: "INSERT INTO events(id, type, created, object, request_id, idempotency_key) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [id, type, now, object.text, requestId, idempotencyKey]
         )
-        let realNow = Date().timeIntervalSince1970
         for endpoint in try endpoints(db) where endpoint.wants(type) {
-            let fault = faults.take(eventType: type)
-            var status = "pending"
-            var nextAttempt = realNow
-            var holdUntil: Double?
-            switch fault?.kind {
-            case .drop?: status = "dropped"
-            case .delay?: nextAttempt += Double(fault?.delayMs ?? 0) / 1000
-            case .outOfOrder?: holdUntil = realNow + WebhookFault.outOfOrderHoldSeconds
-            default: break
-            }
-            try db.execute(
-                sql: "INSERT INTO deliveries(event_id, endpoint_id, status, next_attempt_at, fault, hold_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [id, endpoint.id, status, nextAttempt, fault?.kind.rawValue, holdUntil, realNow]
-            )
-            if status == "dropped" {
-                try db.execute(
-                    sql: """
-                        INSERT INTO delivery_attempts(delivery_id, event_id, endpoint_id, attempt, status, error, fault, sent_at, duration_ms)
-                        VALUES (?, ?, ?, 0, 'dropped', 'dropped by a webhook fault: never sent', 'drop', ?, 0)
-                        """,
-                    arguments: [db.lastInsertedRowID, id, endpoint.id, realNow]
-                )
-            }
+            try owe(db, eventId: id, type: type, endpointId: endpoint.id, faults: faults)
         }
         return id
+    }
+
+    /// One delivery of an event to an endpoint, due now, shaped by the next armed webhook fault.
+    static func owe(_ db: Database, eventId: String, type: String, endpointId: String, faults: WebhookFaultBook) throws {
+        let realNow = Date().timeIntervalSince1970
+        let fault = faults.take(eventType: type)
+        var status = "pending"
+        var nextAttempt = realNow
+        var holdUntil: Double?
+        switch fault?.kind {
+        case .drop?: status = "dropped"
+        case .delay?: nextAttempt += Double(fault?.delayMs ?? 0) / 1000
+        case .outOfOrder?: holdUntil = realNow + WebhookFault.outOfOrderHoldSeconds
+        default: break
+        }
+        try db.execute(
+            sql: "INSERT INTO deliveries(event_id, endpoint_id, status, next_attempt_at, fault, hold_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [eventId, endpointId, status, nextAttempt, fault?.kind.rawValue, holdUntil, realNow]
+        )
+        if status == "dropped" {
+            try db.execute(
+                sql: """
+                    INSERT INTO delivery_attempts(delivery_id, event_id, endpoint_id, attempt, status, error, fault, sent_at, duration_ms)
+                    VALUES (?, ?, ?, 0, 'dropped', 'dropped by a webhook fault: never sent', 'drop', ?, 0)
+                    """,
+                arguments: [db.lastInsertedRowID, eventId, endpointId, realNow]
+            )
+        }
     }
 
     func event(_ id: String) throws -> EventRecord? {

@@ -119,17 +119,14 @@ extension StripeStore {
         }
     }
 
-    /// Owes `event` again to one endpoint or to all that want it, due now. Returns how many were queued.
+    /// Owes `event` again to one endpoint or to all that want it, due now (an armed webhook fault applies,
+    /// as to any delivery). Returns how many were queued.
     func resend(eventId: String, endpointId: String?) throws -> Int? {
         try db.write { db in
             guard let type = try String.fetchOne(db, sql: "SELECT type FROM events WHERE id = ?", arguments: [eventId]) else { return nil }
-            let now = Date().timeIntervalSince1970
             var count = 0
             for endpoint in try Self.endpoints(db) where endpointId.map({ $0 == endpoint.id }) ?? endpoint.wants(type) {
-                try db.execute(
-                    sql: "INSERT INTO deliveries(event_id, endpoint_id, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)",
-                    arguments: [eventId, endpoint.id, now, now]
-                )
+                try Self.owe(db, eventId: eventId, type: type, endpointId: endpoint.id, faults: faults)
                 count += 1
             }
             return count
