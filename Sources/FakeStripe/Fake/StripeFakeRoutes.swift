@@ -96,7 +96,7 @@ struct StripeFakeRoutes {
         routes.get("/_fake/webhook_attempts") { request, _ in
             let query = request.uri.queryParameters
             let event = query.get("event"), endpoint = query.get("endpoint")
-            let limit = min(Int(query.get("limit") ?? "") ?? 1000, 10_000)
+            let limit = max(1, min(Int(query.get("limit") ?? "") ?? 1000, 100_000))
             let attempts = try await offCooperativePool { try store.attemptLog(eventId: event, endpointId: endpoint, limit: limit) }
             return try JSONResponse.make(["attempts": attempts])
         }

@@ -64,9 +64,9 @@ public struct FakeStripeControl: Sendable {
         try Self.expect(reply, 204, "clear webhook faults")
     }
 
-    /// `GET /_fake/webhook_attempts`, oldest first.
-    public func attempts(event: String? = nil) async throws -> [Attempt] {
-        let query = event.map { "?event=" + Self.segment($0) } ?? ""
+    /// `GET /_fake/webhook_attempts`: the newest `limit` attempts (of one event), oldest first.
+    public func attempts(event: String? = nil, limit: Int = 100_000) async throws -> [Attempt] {
+        let query = "?limit=\(limit)" + (event.map { "&event=" + Self.segment($0) } ?? "")
         let reply = try await requester.get(baseURL + "/_fake/webhook_attempts" + query)
         try Self.expect(reply, 200, "webhook attempts")
         struct Page: Decodable { var attempts: [Attempt] }
