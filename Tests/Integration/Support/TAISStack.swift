@@ -10,15 +10,29 @@ import WireFormats
 /// with `MCP_AUTH=jwt` against fake-tais's JWKS and reads fake-openmeter. Every process listens on `--port 0` and
 /// keeps its files in one private temp folder, so a test starts from nothing and leaves nothing.
 ///
-/// fake-tais can be killed and started again on the same `--data` file (`restartTAIS`); `tais` always answers the
-/// current process.
+/// fake-tais can be killed and started again on the same `--data` file (`restartTAIS`, or `killTAIS` then
+/// `startTAISAgain`); `tais` always answers the current process.
+///
+/// With `Options.stripe`, fake-stripe runs too (started before fake-tais, which gets `STRIPE_URL`, the secret key and
+/// the webhook secret), with fake-tais's `/api/v1/stripe/webhook` registered as its webhook endpoint.
 final class TAISStack: Sendable {
     struct Options: Sendable {
         /// Extra or overriding environment of fake-tais (e.g. `TAIS_TOOL_TTL_SECONDS`).
         var taisEnvironment: [String: String] = [:]
         /// Extra or overriding environment of credits-mcp.
         var mcpEnvironment: [String: String] = [:]
+        /// Also start fake-stripe and wire fake-tais's top-ups and webhook to it.
+        var stripe = false
+        /// fake-stripe's `STRIPE_WEBHOOK_RETRY_SECONDS`: fast retries, so a test sees a redelivery within seconds.
+        var stripeRetrySeconds = "0.2,0.4,0.8,1.6,3.2"
+        /// Extra or overriding environment of fake-stripe.
+        var stripeEnvironment: [String: String] = [:]
     }
+
+    /// What fake-tais and fake-stripe share when `Options.stripe` is on.
+    static let stripeSecretKey = "sk_test_it"
+    static let stripeWebhookSecret = "whsec_it_secret_1234"
+    static let webhookPath = "/api/v1/stripe/webhook"
 
     static let tenantA = "acme"
     static let tenantB = "globex"
@@ -29,7 +43,13 @@ final class TAISStack: Sendable {
     let options: Options
     let openMeter: ServiceProcess
     let mcp: ServiceProcess
+    /// fake-stripe, when `Options.stripe` is on.
+    let stripe: ServiceProcess?
+    /// fake-stripe's `/_fake/` controls, when `Options.stripe` is on.
+    let stripeControl: FakeStripeControl?
     private let taisProcess: Mutex<ServiceProcess>
+    /// fake-stripe's webhook endpoint id for fake-tais (re-pointed if a restart had to take another port).
+    private let webhookEndpoint: Mutex<String?>
     let control: FakeOpenMeterControl
     /// Chats go through credits-mcp and OpenMeter; generous, so a slow debug build does not fail a test.
     let http = HTTPRequester(timeout: .seconds(60))
@@ -40,12 +60,18 @@ final class TAISStack: Sendable {
     /// A client of the running fake-tais without a token.
     var tais: TAISClient { TAISClient(baseURL: taisProcessNow.baseURL, requester: http) }
 
-    private init(directory: URL, apiKey: String, options: Options, openMeter: ServiceProcess, tais: ServiceProcess, mcp: ServiceProcess) {
+    private init(
+        directory: URL, apiKey: String, options: Options, openMeter: ServiceProcess, stripe: ServiceProcess?, webhookEndpoint: String?,
+        tais: ServiceProcess, mcp: ServiceProcess
+    ) {
         self.directory = directory
         self.apiKey = apiKey
         self.options = options
         self.openMeter = openMeter
         self.mcp = mcp
+        self.stripe = stripe
+        stripeControl = stripe.map { FakeStripeControl(baseURL: $0.baseURL, requester: HTTPRequester(timeout: .seconds(20))) }
+        self.webhookEndpoint = Mutex(webhookEndpoint)
         taisProcess = Mutex(tais)
         control = FakeOpenMeterControl(baseURL: openMeter.baseURL, apiKey: apiKey, requester: HTTPRequester(timeout: .seconds(20)))
     }
@@ -75,11 +101,23 @@ final class TAISStack: Sendable {
                 directory: directory, dataFile: directory.appendingPathComponent("openmeter.sqlite"), apiKey: apiKey
             )
             started.append(openMeter)
+            var stripe: ServiceProcess?
+            var webhookEndpoint: String?
+            if options.stripe {
+                let process = try await startStripe(directory: directory, options: options)
+                started.append(process)
+                stripe = process
+            }
             let tais = try await startTAIS(
                 directory: directory, dataFile: directory.appendingPathComponent("tais.sqlite"),
-                openMeterURL: openMeter.baseURL, apiKey: apiKey, environment: options.taisEnvironment
+                openMeterURL: openMeter.baseURL, apiKey: apiKey, environment: taisEnvironment(options, stripe: stripe)
             )
             started.append(tais)
+            if let stripe {
+                webhookEndpoint = try await FakeStripeControl(baseURL: stripe.baseURL).addWebhookEndpoint(
+                    url: tais.baseURL + webhookPath, secret: stripeWebhookSecret
+                )
+            }
             var environment = StackUnderTest.cleanMCPEnvironment
             environment["MCP_AUTH"] = "jwt"
             environment["TAIS_JWKS_URL"] = tais.baseURL + "/.well-known/jwks.json"
@@ -91,7 +129,10 @@ final class TAISStack: Sendable {
                 executable: try BuiltProducts.executable("credits-mcp"), arguments: ["--port", "0"],
                 environment: environment, workingDirectory: directory
             )
-            return TAISStack(directory: directory, apiKey: apiKey, options: options, openMeter: openMeter, tais: tais, mcp: mcp)
+            return TAISStack(
+                directory: directory, apiKey: apiKey, options: options, openMeter: openMeter, stripe: stripe,
+                webhookEndpoint: webhookEndpoint, tais: tais, mcp: mcp
+            )
         } catch {
             for process in started.reversed() { process.stop() }
             try? FileManager.default.removeItem(at: directory)
@@ -104,7 +145,37 @@ final class TAISStack: Sendable {
         "TAIS_PORT": "", "TAIS_DATA": "", "OPENMETER_URL": "", "OPENMETER_API_KEY": "", "TAIS_TOOL_TTL_SECONDS": "",
         "CHAT_CREDITS_PER_MESSAGE": "", "CREDITS_PER_USD": "", "TAIS_KEY_GRACE_SECONDS": "", "TAIS_JWT_LEEWAY_SECONDS": "",
         "TAIS_TOOL_TIMEOUT_SECONDS": "", "LOG_LEVEL": "info",
+        "STRIPE_URL": "", "STRIPE_SECRET_KEY": "", "STRIPE_WEBHOOK_SECRET": "", "TAIS_PUBLIC_URL": "", "TOPUP_MIN_USD": "", "TOPUP_MAX_USD": "",
     ]
+
+    /// fake-stripe's settings a developer's shell could carry in, cleared.
+    static let cleanStripeEnvironment: [String: String] = [
+        "STRIPE_PORT": "", "STRIPE_DATA": "", "STRIPE_API_KEY": "", "STRIPE_PUBLIC_URL": "", "STRIPE_WEBHOOK_URL": "",
+        "STRIPE_WEBHOOK_SECRET": "", "STRIPE_WEBHOOK_RETRY_SECONDS": "", "STRIPE_WEBHOOK_TIMEOUT_SECONDS": "", "LOG_LEVEL": "info",
+    ]
+
+    /// fake-tais's environment: the options', plus the wiring to fake-stripe when it runs.
+    static func taisEnvironment(_ options: Options, stripe: ServiceProcess?) -> [String: String] {
+        var environment: [String: String] = [:]
+        if let stripe {
+            environment["STRIPE_URL"] = stripe.baseURL
+            environment["STRIPE_SECRET_KEY"] = stripeSecretKey
+            environment["STRIPE_WEBHOOK_SECRET"] = stripeWebhookSecret
+        }
+        return environment.merging(options.taisEnvironment) { $1 }
+    }
+
+    /// Starts fake-stripe on `<directory>/stripe.sqlite` with fast webhook retries.
+    static func startStripe(directory: URL, options: Options) async throws -> ServiceProcess {
+        var environment = cleanStripeEnvironment
+        environment["STRIPE_WEBHOOK_RETRY_SECONDS"] = options.stripeRetrySeconds
+        for (key, value) in options.stripeEnvironment { environment[key] = value }
+        return try await ServiceProcess(
+            executable: try BuiltProducts.executable("fake-stripe"),
+            arguments: ["--host", "127.0.0.1", "--port", "0", "--data", directory.appendingPathComponent("stripe.sqlite").path],
+            environment: environment, workingDirectory: directory
+        )
+    }
 
     /// Starts fake-tais on `dataFile`, sending chat usage to `openMeterURL` with `apiKey`; `port` 0 picks a free one.
     static func startTAIS(
@@ -122,19 +193,33 @@ final class TAISStack: Sendable {
     }
 
     /// Kills fake-tais with `signal` (SIGKILL: no clean shutdown) and starts it again on the same data file and,
-    /// when it is free again, the same port (credits-mcp keeps fetching the JWKS there).
+    /// when it is free again, the same port (credits-mcp keeps fetching the JWKS there, fake-stripe keeps
+    /// delivering webhooks there).
     func restartTAIS(signal: Int32 = SIGKILL) async throws {
-        let old = taisProcessNow
-        let port = old.port
-        old.stop(signal: signal)
+        killTAIS(signal: signal)
+        try await startTAISAgain()
+    }
+
+    /// Stops fake-tais with `signal` and leaves it down (`startTAISAgain` brings it back); `tais` keeps
+    /// pointing at its port, where nothing answers meanwhile.
+    func killTAIS(signal: Int32 = SIGKILL) {
+        taisProcessNow.stop(signal: signal)
+    }
+
+    /// Starts fake-tais again after `killTAIS`, on the same data file and, when it is free, the same port. Should
+    /// it have to take another port, fake-stripe's webhook endpoint is re-pointed there (deliveries owed to
+    /// the old endpoint are then lost, so tests of a redelivery check the port).
+    func startTAISAgain() async throws {
+        let port = taisProcessNow.port
         var lastError: (any Error)?
         for attempt in 0..<5 {
             do {
                 let fresh = try await Self.startTAIS(
                     directory: directory, dataFile: taisDataFile, openMeterURL: openMeter.baseURL, apiKey: apiKey,
-                    environment: options.taisEnvironment, port: attempt < 4 ? port : 0
+                    environment: Self.taisEnvironment(options, stripe: stripe), port: attempt < 4 ? port : 0
                 )
                 taisProcess.withLock { $0 = fresh }
+                if fresh.port != port { try await repointWebhookEndpoint() }
                 return
             } catch {
                 lastError = error
@@ -144,9 +229,23 @@ final class TAISStack: Sendable {
         throw lastError ?? StackTestError("fake-tais did not restart")
     }
 
+    /// Registers the running fake-tais's webhook with fake-stripe and removes the previous endpoint.
+    private func repointWebhookEndpoint() async throws {
+        guard let stripe, let stripeControl else { return }
+        let id = try await stripeControl.addWebhookEndpoint(url: taisProcessNow.baseURL + Self.webhookPath, secret: Self.stripeWebhookSecret)
+        let old = webhookEndpoint.withLock { endpoint in
+            defer { endpoint = id }
+            return endpoint
+        }
+        if let old {
+            _ = try await http.send(.DELETE, stripe.baseURL + "/_fake/webhook_endpoints/" + old)
+        }
+    }
+
     func stop() {
         mcp.stop()
         taisProcessNow.stop()
+        stripe?.stop()
         openMeter.stop()
         try? FileManager.default.removeItem(at: directory)
     }
@@ -154,7 +253,8 @@ final class TAISStack: Sendable {
     /// The last lines of every log, for failure messages.
     func logTail(lines: Int = 25) -> String {
         func tail(_ text: String) -> String { text.split(separator: "\n").suffix(lines).joined(separator: "\n") }
-        return "--- fake-tais log:\n\(tail(taisProcessNow.log))\n--- credits-mcp log:\n\(tail(mcp.log))\n--- fake-openmeter log:\n\(tail(openMeter.log))"
+        let stripeLog = stripe.map { "\n--- fake-stripe log:\n\(tail($0.log))" } ?? ""
+        return "--- fake-tais log:\n\(tail(taisProcessNow.log))\n--- credits-mcp log:\n\(tail(mcp.log))\n--- fake-openmeter log:\n\(tail(openMeter.log))" + stripeLog
     }
 
     // MARK: - Fixtures
