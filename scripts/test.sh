@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: builds once, then the Swift unit and integration tests (real processes), the README's
-# first command as a smoke test, then the conformance suites that drive the official Python SDKs against
-# the built binaries.
+# first command as a smoke test, the conformance suites that drive the official Python SDKs against
+# the built binaries, then the headless-browser test of the top-up flow.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,3 +29,21 @@ if [ ! -x .venv/bin/python ]; then
 fi
 FAKE_OPENMETER_BIN="$BIN/fake-openmeter" CREDITS_MCP_BIN="$BIN/credits-mcp" FAKE_TAIS_BIN="$BIN/fake-tais" \
   FAKE_STRIPE_BIN="$BIN/fake-stripe" .venv/bin/python -m pytest Tests/Conformance -q -p no:cacheprovider
+
+echo "== browser (the top-up flow in headless Chromium against the stack)"
+# Tests/Browser drives Debian's browser and driver at these paths; selenium downloads nothing.
+missing_browser=()
+[ -x /usr/bin/chromium ] || missing_browser+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing_browser+=(chromium-driver)
+if [ ${#missing_browser[@]} -gt 0 ]; then
+  echo "the browser test needs Debian's ${missing_browser[*]} (/usr/bin/chromium, /usr/bin/chromedriver):" >&2
+  echo "  sudo apt-get install chromium chromium-driver    (.ci/run installs them)" >&2
+  exit 1
+fi
+screenshots="$PWD/.artifacts/screenshots"
+set +e
+SCREENSHOT_DIR="$screenshots" .venv/bin/python -m pytest Tests/Browser -q -p no:cacheprovider
+status=$?
+set -e
+echo "screenshots of each step (and failure.png, failure.html, stack.log on a failure): $screenshots"
+exit "$status"
