@@ -46,11 +46,12 @@ extension IntegrationTests {
                 #expect(registration.expiresAt.flatMap(StackctlTime.parse).map { $0 > Date() } == true, "\(status)")
 
                 let env = try await stack.env()
-                for key in ["OPENMETER_URL", "OPENMETER_API_KEY", "MCP_URL", "TAIS_URL", "TAIS_JWT", "TAIS_SESSION_ID", "TAIS_TOOL_ID"] {
+                for key in ["OPENMETER_URL", "OPENMETER_API_KEY", "MCP_URL", "TAIS_URL", "STRIPE_URL", "TAIS_JWT", "TAIS_SESSION_ID", "TAIS_TOOL_ID"] {
                     #expect(env[key]?.isEmpty == false, "env has no \(key): \(env)")
                 }
                 #expect(env["OPENMETER_URL"] == status.service("fake-openmeter")?.url)
                 #expect(env["TAIS_URL"] == status.service("fake-tais")?.url)
+                #expect(env["STRIPE_URL"] == status.service("fake-stripe")?.url)
                 #expect(env["MCP_URL"] == status.service("credits-mcp")?.url.map { $0 + "/mcp" })
                 #expect(env["TAIS_SESSION_ID"] == registration.sessionId && env["TAIS_TOOL_ID"] == registration.toolId)
                 #expect(env["TAIS_JWT"]?.split(separator: ".").count == 3, "TAIS_JWT is not a JWT")
@@ -150,7 +151,7 @@ extension IntegrationTests {
                     #expect(statusOne.state == "running" && statusTwo.state == "running", "\(statusOne)\n\(statusTwo)")
                     let portsOne = Set(statusOne.services.compactMap(\.port) + [one.controlPort()].compactMap { $0 })
                     let portsTwo = Set(statusTwo.services.compactMap(\.port) + [two.controlPort()].compactMap { $0 })
-                    #expect(portsOne.count == 4 && portsTwo.count == 4, "\(portsOne) \(portsTwo)")
+                    #expect(portsOne.count == 5 && portsTwo.count == 5, "\(portsOne) \(portsTwo)")
                     #expect(portsOne.isDisjoint(with: portsTwo), "shared ports: \(portsOne.intersection(portsTwo))")
                     #expect(statusOne.registration?.sessionId != statusTwo.registration?.sessionId)
 

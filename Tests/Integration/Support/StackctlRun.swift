@@ -70,7 +70,7 @@ final class StackctlRun: Sendable {
         "STACKCTL_PORT", "OPENMETER_PORT", "TAIS_PORT", "MCP_PORT", "STRIPE_PORT", "STACKCTL_BIN",
     ]
 
-    static let services = ["credits-mcp", "fake-openmeter", "fake-tais"]
+    static let services = ["credits-mcp", "fake-openmeter", "fake-stripe", "fake-tais"]
 
     /// A private temp folder; the state dir is `state/` inside it.
     let directory: URL
