@@ -8,6 +8,14 @@ extension IntegrationTests {
     @Suite("fake-stripe durability")
     struct StripeDurability {
         static let key = "sk_test_durability"
+        static let parameters: [(String, StripeFormEncoder.Value)] = [
+            ("mode", "payment"),
+            ("line_items", .list([.map([
+                ("price_data", .map([("currency", "usd"), ("unit_amount", "2500"), ("product_data", .map([("name", "AI credits")]))])),
+                ("quantity", "2"),
+            ])])),
+            ("metadata", .map([("tenant", "acme")])),
+        ]
 
         static func start(_ data: URL, port: Int = 0) async throws -> ServiceProcess {
             try await ServiceProcess(
@@ -31,14 +39,7 @@ extension IntegrationTests {
             var stripe = StripeClient(baseURL: first.baseURL, secretKey: Self.key)
             // An endpoint nothing listens on: its deliveries stay owed.
             try await FakeStripeControl(baseURL: first.baseURL).addWebhookEndpoint(url: "http://127.0.0.1:9/hook", secret: "whsec_durability")
-            let created = try await stripe.createCheckoutSession([
-                ("mode", "payment"),
-                ("line_items", .list([.map([
-                    ("price_data", .map([("currency", "usd"), ("unit_amount", "2500"), ("product_data", .map([("name", "AI credits")]))])),
-                    ("quantity", "2"),
-                ])])),
-                ("metadata", .map([("tenant", "acme")])),
-            ], idempotencyKey: "durable-key")
+            let created = try await stripe.createCheckoutSession(Self.parameters, idempotencyKey: "durable-key")
             _ = try await FakeStripeControl(baseURL: first.baseURL).pay(created.id)
             let eventsBefore = try await stripe.call(.GET, "/v1/events")
             first.stop(signal: SIGKILL)
@@ -55,14 +56,7 @@ extension IntegrationTests {
             let eventsAfter = try await stripe.call(.GET, "/v1/events")
             #expect(Self.ids(eventsAfter) == Self.ids(eventsBefore) && Self.ids(eventsAfter).count == 2)
             // The same key and parameters replay the session made before the kill instead of making another.
-            let replayed = try await stripe.createCheckoutSession([
-                ("mode", "payment"),
-                ("line_items", .list([.map([
-                    ("price_data", .map([("currency", "usd"), ("unit_amount", "2500"), ("product_data", .map([("name", "AI credits")]))])),
-                    ("quantity", "2"),
-                ])])),
-                ("metadata", .map([("tenant", "acme")])),
-            ], idempotencyKey: "durable-key")
+            let replayed = try await stripe.createCheckoutSession(Self.parameters, idempotencyKey: "durable-key")
             #expect(replayed.id == created.id)
             // Deliveries owed before the kill are still owed: the restarted deliverer keeps attempting them.
             let control = FakeStripeControl(baseURL: second.baseURL)

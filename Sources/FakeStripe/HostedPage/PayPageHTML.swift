@@ -1,4 +1,5 @@
 import Foundation
+import WireFormats
 
 /// The hosted pay page, server-rendered with no scripts and no external assets. Element ids are stable
 /// for browser tests: `card-number`, `pay-button`, `cancel-button`, `payment-error`, `session-state`.
@@ -78,18 +79,5 @@ enum PayPageHTML {
         return currency == "usd" ? "$" + value : value + " " + currency.uppercased()
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 }

@@ -20,25 +20,7 @@ struct WebhookDeliverer: Service {
     func run() async throws {
         let signal = context.deliveries
         await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
-                let (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-                group.addTask { for await _ in signal.stream { tick.yield() } }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: pollInterval)
-                        tick.yield()
-                    }
-                }
-                group.addTask {
-                    for await _ in ticks {
-                        if Task.isCancelled { break }
-                        await deliverDue()
-                    }
-                }
-                await group.next()
-                group.cancelAll()
-                tick.finish()
-            }
+            await signal.runOnWake(orEvery: pollInterval) { await deliverDue() }
         }
         signal.finish()
     }

@@ -1,25 +1,12 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import WireFormats
 
 /// HTML answers of the browser pages: escaping, the shared layout and the response headers.
 enum HTMLPage {
     /// Escapes text for element content and quoted attribute values alike.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     /// Credits as plain digits with optional decimals (`1050`, `0.5`): no thousands separator, so a
     /// browser test can parse the number; at most 4 decimals.
