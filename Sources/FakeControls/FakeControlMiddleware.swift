@@ -8,11 +8,14 @@ public struct FakeControlMiddleware<Context: RequestContext>: RouterMiddleware {
     let faults: FaultBook
     let journal: RequestJournal
     let renderer: any ErrorRenderer
+    /// Paths whose query carries a secret (fake-tais's `/login?token=`): journaled without it.
+    let secretQueryPaths: Set<String>
 
-    public init(faults: FaultBook, journal: RequestJournal, renderer: any ErrorRenderer) {
+    public init(faults: FaultBook, journal: RequestJournal, renderer: any ErrorRenderer, secretQueryPaths: Set<String> = []) {
         self.faults = faults
         self.journal = journal
         self.renderer = renderer
+        self.secretQueryPaths = secretQueryPaths
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -33,7 +36,8 @@ public struct FakeControlMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
         }
         journal.record(.init(
-            method: request.method.rawValue, path: path, query: request.uri.query ?? "",
+            method: request.method.rawValue, path: path,
+            query: secretQueryPaths.contains(path) ? "(withheld)" : request.uri.query ?? "",
             status: response.status.code, time: Date()
         ))
         return response

@@ -59,7 +59,7 @@ public struct FakeTAISApp: Sendable {
     public func buildRouter() -> Router<BasicRequestContext> {
         let router = Router()
         let renderer = TAISErrorRenderer()
-        router.add(middleware: FakeControlMiddleware(faults: faults, journal: journal, renderer: renderer))
+        router.add(middleware: FakeControlMiddleware(faults: faults, journal: journal, renderer: renderer, secretQueryPaths: ["/login"]))
         router.add(middleware: ErrorMiddleware(renderer: renderer))
         router.add(middleware: RequestLogMiddleware())
         var routes = RouteTable(router: router)
