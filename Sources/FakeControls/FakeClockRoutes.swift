@@ -35,7 +35,7 @@ extension RouteTable {
     }
 
     /// A control route's JSON body, or 400 with an example of a good one.
-    static func decodeControlBody<T: Decodable>(_ request: Request, example: String) async throws -> T {
+    public static func decodeControlBody<T: Decodable>(_ request: Request, example: String) async throws -> T {
         let buffer = try await request.collectBody(limit: 64 * 1024)
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))

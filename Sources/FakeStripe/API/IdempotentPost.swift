@@ -76,12 +76,11 @@ struct IdempotentPost: Sendable {
                 return StripeResponse.raw(body)
             } catch let failure as HTTPFailure where !StripeError.isValidation(failure) && failure.status.code < 500 {
                 // The request ran and failed for a reason a replay must repeat (an expired session).
-                let response = StripeErrorRenderer().render(failure, for: request)
-                let body = StripeErrorRenderer.body(failure, for: request)
+                let (status, body) = StripeErrorRenderer.rendered(failure, for: request)
                 try await offCooperativePool {
-                    try store.complete(apiKey: apiKey, key: key, status: Int(failure.status.code), body: body, requestId: requestId)
+                    try store.complete(apiKey: apiKey, key: key, status: Int(status.code), body: body, requestId: requestId)
                 }
-                return response
+                return StripeResponse.raw(body, status: status)
             } catch {
                 try? await offCooperativePool { try store.release(apiKey: apiKey, key: key) }
                 throw error

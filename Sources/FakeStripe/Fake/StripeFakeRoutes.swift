@@ -30,7 +30,7 @@ struct StripeFakeRoutes {
     func register(in routes: inout RouteTable<BasicRequestContext>) {
         let context = self.context, store = context.store, desk = PaymentDesk(context: context), faults = self.faults
         routes.post("/_fake/checkout/sessions/:id/pay") { request, ctx in
-            let body: PayBody = try await Self.body(request, example: #"{"card":"4242424242424242"}"#)
+            let body: PayBody = try await RouteTable<BasicRequestContext>.decodeControlBody(request, example: #"{"card":"4242424242424242"}"#)
             let id = ctx.parameters.get("id") ?? ""
             switch try await desk.pay(id, cardNumber: body.card) {
             case .missing: throw HTTPFailure.notFound("no checkout session \(id)")
@@ -71,7 +71,7 @@ struct StripeFakeRoutes {
             return try JSONResponse.make(["endpoints": endpoints.map(EndpointView.init)])
         }
         routes.post("/_fake/webhook_endpoints") { request, _ in
-            let body: EndpointBody = try await Self.body(request, example: #"{"url":"http://127.0.0.1:5001/api/v1/stripe/webhook","secret":"whsec_…"}"#)
+            let body: EndpointBody = try await RouteTable<BasicRequestContext>.decodeControlBody(request, example: #"{"url":"http://127.0.0.1:5001/api/v1/stripe/webhook","secret":"whsec_…"}"#)
             guard let url = URL(string: body.url), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
                 throw HTTPFailure.badRequest("url must be an http(s) URL, got \(body.url)")
             }
@@ -112,7 +112,7 @@ struct StripeFakeRoutes {
         }
         routes.get("/_fake/webhook_faults") { _, _ in try JSONResponse.make(["faults": faults.all]) }
         routes.post("/_fake/webhook_faults") { request, _ in
-            let body: FaultBody = try await Self.body(request, example: #"{"kind":"duplicate","count":1}"#)
+            let body: FaultBody = try await RouteTable<BasicRequestContext>.decodeControlBody(request, example: #"{"kind":"duplicate","count":1}"#)
             guard let kind = WebhookFault.Kind(rawValue: body.kind) else {
                 throw HTTPFailure.badRequest("kind must be one of \(WebhookFault.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got \(body.kind)")
             }
@@ -154,15 +154,6 @@ struct StripeFakeRoutes {
 
         init(_ e: WebhookEndpointRecord) {
             (id, url, secret, enabledEvents, fromConfig, createdAt) = (e.id, e.url, e.secret, e.enabledEvents, e.fromConfig, e.createdAt)
-        }
-    }
-
-    static func body<T: Decodable>(_ request: Request, example: String) async throws -> T {
-        let buffer = try await request.collectBody(limit: 64 * 1024)
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
-        } catch {
-            throw HTTPFailure.badRequest("body must be JSON like \(example)")
         }
     }
 

@@ -12,11 +12,7 @@ struct StripeErrorRenderer: ErrorRenderer {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    /// The error body alone, as bytes (kept for idempotent replays).
-    static func body(_ failure: HTTPFailure, for request: Request) -> [UInt8] {
-        rendered(failure, for: request).1
-    }
-
+    /// The status and body bytes of an error answer (also kept for idempotent replays).
     static func rendered(_ failure: HTTPFailure, for request: Request) -> (HTTPResponse.Status, [UInt8]) {
         var type = "api_error"
         var param: String?
