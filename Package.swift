@@ -133,8 +133,23 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        // Named scenarios: YAML steps against the running stack's public APIs and /_fake/ controls.
+        .target(name: "StackScenarios", dependencies: [
+            "StackClients", "WireFormats",
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
+        // stackctl's port: the control API, the dashboard pages, live updates (SSE), chat and scenario runs.
+        .target(name: "StackDashboard", dependencies: [
+            "StackSupervisor", "StackScenarios", "StackClients", "StackHTTP", "WireFormats",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
         .executableTarget(name: "stackctl", dependencies: [
-            "StackSupervisor", "StackConfig", "StackClients", "StackHTTP", "WireFormats",
+            "StackSupervisor", "StackDashboard", "StackScenarios", "StackConfig", "StackClients", "StackHTTP", "WireFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -197,8 +212,12 @@ let package = Package(
         // FakeTAIS is linked only for its pure chat planner, the oracle of the phrasing table.
         .testTarget(name: "Integration", dependencies: [
             "StackClients", "ProcessSupport", "WireFormats", "FakeTAIS",
+            // Reading the dashboard's event stream as it arrives.
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "JWTKit", package: "jwt-kit"),
+            // The scenario guard tests' tampering proxy in front of a service.
+            .product(name: "Hummingbird", package: "hummingbird"),
         ], swiftSettings: strict),
         .testTarget(name: "StackSupervisorTests", dependencies: [
             "StackSupervisor", "FakeTAIS", "StackClients",
@@ -207,6 +226,17 @@ let package = Package(
         .testTarget(name: "FakeStripeTests", dependencies: [
             "FakeStripe", "StackClients", "WireFormats",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], swiftSettings: strict),
+        .testTarget(name: "StackScenariosTests", dependencies: [
+            "StackScenarios", "StackClients", "WireFormats",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], swiftSettings: strict),
+        .testTarget(name: "StackDashboardTests", dependencies: [
+            "StackDashboard", "StackSupervisor", "StackScenarios", "StackClients", "WireFormats",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ], swiftSettings: strict),
         .testTarget(name: "StackSupportTests", dependencies: [
             "StackConfig", "StackHTTP", "FakeControls", "StackStorage", "BlockingWork", "WireFormats",

@@ -22,7 +22,7 @@ struct StackctlCommand: AsyncParsableCommand {
             """,
         subcommands: [
             UpCommand.self, DownCommand.self, StatusCommand.self, EnvCommand.self, WaitCommand.self,
-            LogsCommand.self, RestartCommand.self, TokenCommand.self, RegisterCommand.self, ChatCommand.self,
+            LogsCommand.self, RestartCommand.self, TokenCommand.self, RegisterCommand.self, ChatCommand.self, ScenarioCommand.self,
         ]
     )
 

@@ -16,6 +16,7 @@ import WireFormats
 public actor RegistrationKeeper {
     private let plan: RegistrationPlan
     private let log: @Sendable (String) -> Void
+    private let changes: ChangeSignal?
     private let random: @Sendable () -> Double
     private let tais: TAISClient
 
@@ -26,13 +27,13 @@ public actor RegistrationKeeper {
     private var tokenLifetime: Double?
 
     // The registration.
-    private var toolId: String?
-    private var sessionId: String?
-    private var toolExpiresAt: String?
-    private var renewals = 0
+    private var toolId: String? { didSet { changes?.notify() } }
+    private var sessionId: String? { didSet { changes?.notify() } }
+    private var toolExpiresAt: String? { didSet { changes?.notify() } }
+    private var renewals = 0 { didSet { changes?.notify() } }
     private var registeredOnce = false
-    private var state = "pending"
-    private var lastError: String?
+    private var state = "pending" { didSet { changes?.notify() } }
+    private var lastError: String? { didSet { changes?.notify() } }
     private var renewDue: ContinuousClock.Instant?
     private var deregistered = false
     private var grantDone = false
@@ -45,6 +46,8 @@ public actor RegistrationKeeper {
 
     // Wake-ups of `keepAlive`.
     private var renewalRequest: (reason: String, sequence: Int)?
+    /// `checkNow()`: look at the tool on the next turn of `keepAlive`.
+    private var checkRequested = false
     private var requestSequence = 0
     private var wakeRequested = false
     private var waiter: (id: Int, continuation: CheckedContinuation<Void, Never>)?
@@ -52,9 +55,10 @@ public actor RegistrationKeeper {
     private var firedWait = 0
 
     public init(
-        plan: RegistrationPlan, log: @escaping @Sendable (String) -> Void,
+        plan: RegistrationPlan, log: @escaping @Sendable (String) -> Void, changes: ChangeSignal? = nil,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
+        self.changes = changes
         self.plan = plan
         self.log = log
         self.random = random
@@ -103,6 +107,9 @@ public actor RegistrationKeeper {
             var wakeAt = nextCheck
             if let request = renewalRequest {
                 action = .renew(request.reason)
+            } else if checkRequested, toolId != nil {
+                checkRequested = false
+                action = .check
             } else if let failed = failure {
                 if now >= failed.at { action = failed.action } else { wakeAt = failed.at }
             } else if toolId == nil {
@@ -150,6 +157,13 @@ public actor RegistrationKeeper {
     public func renewNow(reason: String) {
         requestSequence += 1
         renewalRequest = (reason, requestSequence)
+        wake()
+    }
+
+    /// Check the tool at once (the fakes' clocks moved): a tool TAIS dropped, or one past the renewal point of its
+    /// lifetime on TAIS's clock, is renewed right away; wakes `keepAlive`.
+    public func checkNow() {
+        checkRequested = true
         wake()
     }
 

@@ -20,23 +20,30 @@ public actor ManagedProcess {
     private let sink: LogSink
     private let keeperExecutable: String
     private let onEvent: @Sendable (Event) -> Void
+    private let changes: ChangeSignal?
 
-    private var state: ServiceState
-    private var healthy = false
-    private var restarts = 0
+    private var state: ServiceState { didSet { if state != oldValue { changes?.notify() } } }
+    private var healthy = false { didSet { if healthy != oldValue { changes?.notify() } } }
+    private var restarts = 0 { didSet { changes?.notify() } }
     private var runs = 0
     private var lastExit: String?
-    private var child: ChildProcess?
+    private var child: ChildProcess? { didSet { changes?.notify() } }
+    /// When the current run's command started (uptime).
+    private var startedAt: ContinuousClock.Instant?
     private var stopRequested = false
+    /// Stopped on request (the dashboard's stop button): stays down, the supervisor running, until `start()`.
+    private var heldDown = false
     private var restartRequested = false
     /// Between asking for a child and having it: `stop` waits this out, so a child never starts unwatched.
     private var spawning = false
     private var wakeups: AsyncStream<Void>.Continuation?
 
-    public init(spec: ResolvedProcess, sink: LogSink, keeperExecutable: String, onEvent: @escaping @Sendable (Event) -> Void) {
+    public init(spec: ResolvedProcess, sink: LogSink, keeperExecutable: String, changes: ChangeSignal? = nil,
+                onEvent: @escaping @Sendable (Event) -> Void) {
         self.spec = spec
         self.sink = sink
         self.keeperExecutable = keeperExecutable
+        self.changes = changes
         self.onEvent = onEvent
         state = spec.external ? .external : .pending
         healthy = spec.external
@@ -45,6 +52,12 @@ public actor ManagedProcess {
     public func status() -> ServiceStatus {
         ServiceStatus(name: spec.name, state: state, healthy: healthy, pid: child?.servicePID, url: spec.url,
                       restarts: restarts, lastExit: lastExit)
+    }
+
+    /// How long the current run has been up; nil when no command runs.
+    public func uptime() -> Duration? {
+        guard child != nil, let startedAt else { return nil }
+        return ContinuousClock.now - startedAt
     }
 
     /// Started and (with a probe) healthy at least once in the current run.
@@ -70,9 +83,23 @@ public actor ManagedProcess {
         var attempt = 0
         var iterator = stream.makeAsyncIterator()
         while !stopRequested {
+            if heldDown {
+                state = .stopped
+                while !stopRequested && heldDown {
+                    guard await iterator.next(isolation: self) != nil else { break }
+                }
+                if stopRequested { break }
+                restartRequested = false
+                attempt = 0
+                sink.note("starting \(spec.name) (requested)")
+            }
             let startedAt = ContinuousClock.now
             guard let status = await runOnce() else { break }
             if stopRequested { break }
+            if heldDown {
+                sink.note("\(spec.name) stopped (requested): \(status); it stays down until started")
+                continue
+            }
             if restartRequested {
                 restartRequested = false
                 restarts += 1
@@ -137,6 +164,7 @@ public actor ManagedProcess {
             onEvent(.ended(name: spec.name, status: ExitStatus(raw: 127 << 8), stopStack: false))
             return nil
         }
+        startedAt = .now
         self.child = child
         spawning = false
         onEvent(.started(name: spec.name, keeper: child.keeperPID, service: child.servicePID))
@@ -180,9 +208,9 @@ public actor ManagedProcess {
             }
             return status ?? ExitStatus(raw: 0)
         }
+        lastExit = status.description
         self.child = nil
         healthy = false
-        lastExit = status.description
         return status
     }
 
@@ -226,7 +254,7 @@ public actor ManagedProcess {
 
     private func sleepUnlessWoken(_ duration: Duration) async {
         let deadline = ContinuousClock.now + duration
-        while ContinuousClock.now < deadline, !stopRequested, !restartRequested {
+        while ContinuousClock.now < deadline, !stopRequested, !restartRequested, !heldDown {
             try? await Task.sleep(for: min(.milliseconds(50), deadline - ContinuousClock.now))
         }
         if restartRequested { restartRequested = false }
@@ -237,12 +265,47 @@ public actor ManagedProcess {
     public func restart() async {
         guard !spec.external, !stopRequested else { return }
         restartRequested = true
+        heldDown = false
         wakeups?.yield()
         if let child {
             child.signal(spec.shutdown.signal)
             await escalate(child, after: .seconds(spec.shutdown.timeoutSeconds))
         }
     }
+
+    /// Stops the process until `start()` (the supervisor and the other processes go on): its shutdown signal, then
+    /// KILL after the timeout; returns once it has ended.
+    public func hold() async {
+        guard !spec.external, !stopRequested, !heldDown else { return }
+        while spawning { try? await Task.sleep(for: .milliseconds(10)) }
+        heldDown = true
+        wakeups?.yield()
+        if let child {
+            state = .stopping
+            child.signal(spec.shutdown.signal)
+            await escalate(child, after: .seconds(spec.shutdown.timeoutSeconds))
+        } else {
+            // Down already (waiting for a restart, or given up): it now waits for `start()` instead.
+            state = .stopped
+        }
+    }
+
+    /// Starts a process stopped by `hold()`, or one that ended and is not restarted by policy.
+    public func start() {
+        guard !spec.external, !stopRequested else { return }
+        if heldDown {
+            heldDown = false
+            // Also ends the wait of a process that had ended by policy before it was held.
+            restartRequested = true
+        } else if child == nil, state == .failed || state == .stopped {
+            restartRequested = true
+        } else {
+            return
+        }
+        wakeups?.yield()
+    }
+
+    public var isHeldDown: Bool { heldDown }
 
     /// Stops the process for good: its shutdown signal, then KILL to its group after the timeout; returns
     /// once it is gone.

@@ -28,7 +28,7 @@ extension Supervisor {
             stateDirectory: configuration.state.url)
         registrationPlan.taisHasFakeClock = plan.processes.values.contains { $0.url == taisURL && !$0.external }
         let sink = self.sink
-        let keeper = RegistrationKeeper(plan: registrationPlan, log: { sink.note($0) })
+        let keeper = RegistrationKeeper(plan: registrationPlan, log: { sink.note($0) }, changes: changes)
         registration = keeper
         do {
             _ = try await keeper.establish(deadline: .now + max(configuration.startupTimeout, .seconds(5)))

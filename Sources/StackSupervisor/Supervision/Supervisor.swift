@@ -35,9 +35,11 @@ public actor Supervisor {
 
     public nonisolated let configuration: Configuration
     public nonisolated let sink: LogSink
+    /// Rings on every change `status()` would show (the dashboard's live updates).
+    public nonisolated let changes = ChangeSignal()
     var processes: [String: ManagedProcess] = [:]
     var registration: RegistrationKeeper?
-    var phase: StackStatus.State = .starting
+    var phase: StackStatus.State = .starting { didSet { changes.notify() } }
     private var children: [String: ChildRecord] = [:]
     private let stopRequested = Atomic<Bool>(false)
     var stopWasRequested: Bool { stopRequested.load(ordering: .relaxed) }
@@ -112,9 +114,48 @@ public actor Supervisor {
         await process.restart()
     }
 
+    /// Stops one process until `start(_:)`; the rest of the stack runs on.
+    public func stop(_ name: String) async throws(SupervisorFailure) {
+        try await managed(name).hold()
+    }
+
+    /// Starts a process stopped by `stop(_:)` (or one that ended and is not restarted by its policy).
+    public func start(_ name: String) async throws(SupervisorFailure) {
+        let process = try managed(name)
+        await process.start()
+    }
+
+    private func managed(_ name: String) throws(SupervisorFailure) -> ManagedProcess {
+        guard let process = processes[name] else {
+            throw .usage("no process named \"\(name)\" (the stack has \(processes.keys.sorted().joined(separator: ", ")))")
+        }
+        guard !process.spec.external else {
+            throw .usage("\(name) is external (a real service in use, not started by stackctl): it cannot be stopped or started here")
+        }
+        return process
+    }
+
+    /// Each started process's uptime (nil: not running), by name.
+    public func uptimes() async -> [String: Duration] {
+        var result: [String: Duration] = [:]
+        for (name, process) in processes {
+            if let uptime = await process.uptime() { result[name] = uptime }
+        }
+        return result
+    }
+
     public func renewRegistration() async {
         await registration?.renewNow(reason: "requested")
     }
+
+    /// Has the keeper look at the tool now (after the fakes' clocks moved): renews when TAIS dropped it or its
+    /// lifetime on TAIS's clock is past the renewal point.
+    public func checkRegistration() async {
+        await registration?.checkNow()
+    }
+
+    /// Whether a registration keeper exists (the stack registers a tool).
+    public var registers: Bool { registration != nil }
 
     public func logTail(_ name: String?, count: Int) throws(SupervisorFailure) -> [String] {
         if let name, configuration.plan.processes[name] == nil {
@@ -150,7 +191,7 @@ public actor Supervisor {
             if failure == nil {
                 for process in plan.started {
                     processes[process.name] = ManagedProcess(
-                        spec: process, sink: sink, keeperExecutable: configuration.keeperExecutable,
+                        spec: process, sink: sink, keeperExecutable: configuration.keeperExecutable, changes: changes,
                         onEvent: { [eventContinuation] event in eventContinuation.yield(event) })
                 }
                 for process in plan.processes.values where process.external {

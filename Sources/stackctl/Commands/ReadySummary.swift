@@ -9,6 +9,8 @@ struct ReadySummary {
     let stateDir: String
     let detached: Bool
     let elapsed: Duration
+    /// The dashboard with the per-run token (which becomes a cookie on the first visit).
+    var dashboardURL: String? = nil
 
     /// How the user runs stackctl: `scripts/stackctl` sets STACKCTL_COMMAND so the hints name it.
     var program: String { ProcessInfo.processInfo.environment["STACKCTL_COMMAND"] ?? "stackctl" }
@@ -41,6 +43,10 @@ struct ReadySummary {
         }
         if let token = env["TAIS_JWT"] {
             lines.append("  token \(token.prefix(16))… (`\(program) env\(stateFlag)` prints it with every URL)")
+        }
+        if let dashboardURL {
+            lines.append("Dashboard (processes, logs, clock and faults, chat, scenarios; the link carries this run's token):")
+            lines.append("  \(dashboardURL)")
         }
         if let link = billingLink {
             lines.append("Settings → Billing (buy credits through fake-stripe's pay page; the link logs you in):")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import StackDashboard
 import StackSupervisor
 import UnixSignals
 #if canImport(Glibc)
@@ -115,7 +116,9 @@ struct UpCommand: AsyncParsableCommand {
                                  providedToken: environment["TAIS_JWT"], requestedSession: environment["TAIS_SESSION_ID"],
                                  publicToolURL: environment["MCP_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }),
             sink: sink)
-        let control = ControlServer(supervisor: supervisor, port: controlPort, token: token)
+        // Scenario files live beside the stack file (compose/scenarios).
+        let scenarios = URL(fileURLWithPath: stackPath).deletingLastPathComponent().appendingPathComponent("scenarios")
+        let control = DashboardServer(supervisor: supervisor, port: controlPort, token: token, scenarios: scenarios)
         let logger = {
             // Hummingbird logs its own shutdown on cancellation as errors; the control API's failures reach
             // the user through the supervisor's notes instead.
@@ -131,7 +134,7 @@ struct UpCommand: AsyncParsableCommand {
             try await supervisor.run(
                 alongside: {
                     await withTaskGroup(of: Void.self) { group in
-                        group.addTask { await control.run(logger: logger, sink: sink) }
+                        group.addTask { await control.run(logger: logger) }
                         group.addTask {
                             let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm, .sighup)
                             for await signal in signals { supervisor.requestStop(reason: "\(signal)") }
@@ -140,7 +143,7 @@ struct UpCommand: AsyncParsableCommand {
                 },
                 onReady: { status, env in
                     sink.note(ReadySummary(status: status, env: env, stateDir: stateDir, detached: detached,
-                                           elapsed: ContinuousClock.now - started).text)
+                                           elapsed: ContinuousClock.now - started, dashboardURL: control.dashboardURL).text)
                     _ = FileManager.default.createFile(atPath: state.readyFile.path, contents: Data())
                 })
         } catch {

@@ -1,0 +1,59 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import StackHTTP
+
+/// Who may do what on stackctl's port:
+/// - open: `/health`, `/api/status` (no secret in them), the static assets, and `GET /dashboard?token=…` (which
+///   checks the token itself and turns it into the cookie);
+/// - reads (`GET`): the control token as `Authorization: Bearer` or the dashboard cookie;
+/// - everything that changes something: the bearer token only. The cookie alone never suffices, so a page that
+///   gets a browser to send a request with the cookie still cannot act.
+struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var cookieName: String { "stackctl_dashboard" }
+    let check: TokenCheck
+    let openPaths: Set<String> = ["/health", "/api/status"]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        if openPaths.contains(path) || path.hasPrefix("/dashboard/assets/")
+            || (path == "/dashboard" && request.method == .get && request.uri.queryParameters.get("token") != nil) {
+            return try await next(request, context)
+        }
+        let bearer = Self.bearer(request)
+        let allowed = check.accepts(bearer)
+            || (!OriginCheckMiddleware<Context>.isMutating(request.method) && check.accepts(Self.cookie(request)))
+        guard allowed else {
+            if path == "/dashboard" || path.hasPrefix("/dashboard/"), request.method == .get {
+                return Self.html(DashboardPages.unauthorized(), status: .unauthorized)
+            }
+            return try JSONResponse.make(["error": "the control token is missing or wrong"], status: .unauthorized)
+        }
+        return try await next(request, context)
+    }
+
+    static func bearer(_ request: Request) -> Substring? {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
+        return header.dropFirst(7)
+    }
+
+    static func cookie(_ request: Request) -> Substring? {
+        for header in request.headers[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let trimmed = pair.drop { $0 == " " }
+                if trimmed.hasPrefix(cookieName + "=") { return trimmed.dropFirst(cookieName.count + 1) }
+            }
+        }
+        return nil
+    }
+
+    static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+        // Nothing but this server's own script, style and event stream; never framed (clickjacking).
+        headers[HTTPField.Name("Content-Security-Policy")!] =
+            "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
