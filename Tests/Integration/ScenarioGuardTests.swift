@@ -10,22 +10,19 @@ extension IntegrationTests.Scenarios {
     /// undoes its break, so the stack stays usable for the others.
     @Suite("Each scenario fails when what it guards is broken")
     struct Guards {
-        /// Real break: fake-tais refuses every tool registration (503 on `POST /api/v2/tools-service/tools`), so
-        /// stackctl's keeper cannot renew when the clocks pass 80% of the registration's lifetime.
-        @Test("registration-renews-mid-chat fails when the registration cannot be renewed")
+        /// Real break: fake-tais answers 503 to every lookup of a registration (`GET /api/v2/tools-service/tools/*`),
+        /// so stackctl's keeper cannot see the moved clock reach 80% of the registration's lifetime and never renews
+        /// it. (The scenario's own renewal on the real clock, at its start, registers without a lookup and passes.)
+        @Test("registration-renews-mid-chat fails when the keeper cannot renew on the moved clock")
         func registrationNotRenewed() async throws {
             let stack = try ScenarioStack.shared()
             let taisFaults = FakeOpenMeterControl(baseURL: try stack.url("TAIS_URL"))  // the same /_fake/faults API
-            let renewals = try #require(try await stack.run.status().registration?.renewals)
-            let fault = try await taisFaults.addFault(FaultSpec(path: TAISClient.toolsPath, method: "POST", status: 503))
+            let fault = try await taisFaults.addFault(FaultSpec(path: TAISClient.toolsPath + "/*", method: "GET", status: 503))
             let run = try await afterwards {
                 try await stack.runScenario("registration-renews-mid-chat")
             } undo: {
                 try await taisFaults.removeFault(id: fault)
-                try await stack.renewNow()
-                try await stack.run.waitForStatus("the registration renewed once the fault is gone") { status in
-                    (status.registration?.renewals ?? 0) > renewals && status.registration?.state == "registered"
-                }
+                try await stack.run.waitForStatus("the keeper sees the registration again") { $0.registration?.state == "registered" }
             }
             expectGuard(run, failsAt: "the keeper renews the registration")
         }

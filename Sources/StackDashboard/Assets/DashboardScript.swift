@@ -351,7 +351,7 @@ enum DashboardScript {
       expires.replaceChildren(r.expiresAt ? el("time", { datetime: r.expiresAt }, fmt.time(r.expiresAt)) : MISSING);
     }
     setText($("registration-renewals"), String(r.renewals ?? 0));
-    setText($("registration-error"), r.lastError || "");
+    setText($("registration-error"), r.lastError || MISSING);
   }
 
   let clockState = null;

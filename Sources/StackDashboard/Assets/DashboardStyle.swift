@@ -54,7 +54,9 @@ table.grid thead th { font-size: 12px; color: var(--muted); font-weight: 600; ba
 table.grid tbody tr:hover { background: #fafbfd; }
 table.grid .num, table.grid th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.grid th.name { font-weight: 600; white-space: nowrap; }
-table.grid td.url { font-size: 12.5px; word-break: break-all; }
+table.grid td.url { font-size: 12.5px; white-space: nowrap; }
+#process-table small { display: block; font-size: 11.5px; margin-top: 2px; }
+#scenario-table th code { white-space: nowrap; }
 table.grid td.actions { white-space: nowrap; }
 table.grid td.actions button { margin-right: 4px; }
 tr.empty td { color: var(--muted); text-align: center; }
@@ -78,6 +80,7 @@ button.toggle[aria-pressed="true"]::before { content: "\25cf  "; }
 .pill[data-state="registering"], .pill[data-state="retrying"], .pill[data-state="degraded"], .pill[data-state="offset"] { background: var(--warn-bg); color: var(--warn); }
 .pill[data-state="failed"], .pill[data-state="error"], .pill[data-state="frozen"] { background: var(--bad-bg); color: var(--bad); }
 .pill[data-state="external"], .pill[data-state="skipped"] { background: var(--info-bg); color: var(--info); }
+.health { white-space: nowrap; }
 .health[data-healthy="true"] { color: var(--ok); }
 .health[data-healthy="true"]::before { content: "\2713  "; }
 .health[data-healthy="false"] { color: var(--muted); }
@@ -153,6 +156,7 @@ tr.tool-call[data-error="true"] { background: var(--bad-bg); }
 /* scenarios */
 .verdict-line { margin: 0 0 10px; }
 .verdict { font-weight: 600; }
+.verdict[data-state="idle"] { font-weight: 400; color: var(--muted); }
 .verdict[data-state="passed"] { color: var(--ok); font-size: 18px; }
 .verdict[data-state="failed"], .verdict[data-state="error"] { color: var(--bad); font-size: 18px; }
 .verdict[data-state="running"], .verdict[data-state="starting"] { color: var(--warn); }
@@ -161,5 +165,6 @@ ol.steps li { padding: 4px 0; border-bottom: 1px solid var(--line); }
 ol.steps .step-name { font-weight: 500; }
 ol.steps pre.detail { margin: 4px 0 0; white-space: pre-wrap; word-break: break-word; background: #f8f9fb; padding: 6px 8px; border-radius: 6px; }
 ol.steps li[data-state="failed"] pre.detail { background: var(--bad-bg); color: var(--bad); }
+ol.steps li:not([data-state="failed"]) pre.detail { background: none; padding: 0; color: var(--muted); font-size: 11.5px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 """#
 }

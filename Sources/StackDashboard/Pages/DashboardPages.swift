@@ -40,6 +40,7 @@ enum DashboardPages {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="referrer" content="no-referrer">
+            <link rel="icon" href="data:,">
             <meta name="stackctl-token" content="\(e(context.token))">
             <title>\(section.title) · stackctl dashboard</title>
             <link rel="stylesheet" href="\(stylePath)">

@@ -9,6 +9,7 @@ extension DashboardPages {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="referrer" content="no-referrer">
+        <link rel="icon" href="data:,">
         <title>Sign in · stackctl dashboard</title>
         <link rel="stylesheet" href="\(stylePath)">
         </head>

@@ -10,7 +10,11 @@ struct DashboardClient: Sendable {
     let base: String
     let port: Int
     let token: String
-    let http = HTTPRequester(timeout: .seconds(60))
+    let http = HTTPRequester(client: Self.noRedirects, timeout: .seconds(60))
+
+    /// The page's first request answers 303 with the cookie: it must be seen, not followed.
+    static let noRedirects = HTTPClient(eventLoopGroupProvider: .singleton,
+                                        configuration: .init(redirectConfiguration: .disallow))
 
     init(_ stack: StackctlRun) throws {
         guard let port = stack.controlPort() else { throw StackTestError("no control port in stackctl.json") }

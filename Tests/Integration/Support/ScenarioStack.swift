@@ -58,21 +58,6 @@ struct ScenarioStack: Sendable {
         let result = try await run.run(arguments, timeout: .seconds(150))
         return ScenarioRun(result: result)
     }
-
-    /// The control API's base URL and the run's token (for `POST /api/registration/renew` and the like).
-    func control() throws -> (url: String, token: String) {
-        guard let port = run.controlPort() else { throw StackTestError("no controlPort in stackctl.json\n\(run.logTail())") }
-        let token = try String(contentsOf: run.stateDir.appendingPathComponent("control-token"), encoding: .utf8)
-        return ("http://127.0.0.1:\(port)", token.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-    /// `POST /api/registration/renew` on the control API: the keeper renews at once instead of after its backoff.
-    func renewNow() async throws {
-        let (url, token) = try control()
-        let reply = try await HTTPRequester(timeout: .seconds(10)).send(
-            .POST, url + "/api/registration/renew", headers: [("Authorization", "Bearer \(token)")])
-        guard reply.status == 202 else { throw StackTestError("renew: \(reply.status) \(reply.text)") }
-    }
 }
 
 /// What one `stackctl scenario run --json` did: its exit status and its report.

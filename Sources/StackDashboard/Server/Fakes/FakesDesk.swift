@@ -14,8 +14,8 @@ actor FakesDesk {
     private let quick = DashboardHTTP.quick
     /// Fault ids this desk added to fake-openmeter, by kind.
     private var faultIDs: [OpenMeterFaultKind: String] = [:]
-    /// Processes known to have (or not have) `/_fake/clock`, by URL.
-    private var hasFakeClock: [String: Bool] = [:]
+    /// Processes known to be (or not be) fakes, by URL: a fake answers `GET /_fake/faults`.
+    private var isFake: [String: Bool] = [:]
 
     init(supervisor: Supervisor) {
         self.supervisor = supervisor
@@ -60,7 +60,8 @@ actor FakesDesk {
         return ClockReading(process: name, now: clock.now, mode: clock.mode, offsetSeconds: clock.offsetSeconds)
     }
 
-    /// Runs `body` for each non-external process that has `/_fake/clock`, one after another (a handful of fakes).
+    /// Runs `body` for each fake, one after another (a handful); a fake without a clock (fake-openmeter: its events
+    /// carry their own times) answers 404 and is left out.
     private func forEachFake(_ body: (String, String) async throws -> ClockReading?) async -> [ClockReading] {
         var readings: [ClockReading] = []
         for (name, url) in await fakeProcesses() {
@@ -69,17 +70,17 @@ actor FakesDesk {
         return readings
     }
 
-    /// The running fakes (processes answering `GET /_fake/clock`), sorted by name.
+    /// The running fakes (processes answering `GET /_fake/faults`), sorted by name.
     func fakeProcesses() async -> [(String, String)] {
         let status = await supervisor.status()
         var result: [(String, String)] = []
         for service in status.services where service.state != .external {
             guard let url = service.url else { continue }
-            if hasFakeClock[url] == nil {
-                guard let reply = try? await quick.get(url + "/_fake/clock") else { continue }
-                hasFakeClock[url] = reply.status == 200
+            if isFake[url] == nil {
+                guard let reply = try? await quick.get(url + "/_fake/faults") else { continue }
+                isFake[url] = reply.status == 200
             }
-            if hasFakeClock[url] == true { result.append((service.name, url)) }
+            if isFake[url] == true { result.append((service.name, url)) }
         }
         return result
     }
