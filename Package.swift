@@ -192,6 +192,7 @@ let package = Package(
         .executableTarget(name: "stackctl-bench", dependencies: [
             "BenchmarkSupport", "StackClients", "StackSupervisor", "ProcessSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),  // the dashboard's pages and event stream
         ], path: "Benchmarks/stackctl-bench", swiftSettings: strict),
 
         .testTarget(name: "FakeOpenMeterTests", dependencies: [

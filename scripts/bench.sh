@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the servers and the benchmarks in release mode (into .build-release, apart from the
 # debug build the tests use) and runs both benchmarks against the release binaries.
-# Usage: scripts/bench.sh [openmeter|credits-mcp|tais|stackctl|stripe|all] [extra flags for the benchmark]
+# Usage: scripts/bench.sh [openmeter|credits-mcp|tais|stackctl|dashboard|stripe|all] [extra flags for the benchmark]
+# (`dashboard` is stackctl-bench --dashboard-only; `stackctl` and `all` include the dashboard too.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -28,6 +29,10 @@ fi
 if [ "$which" = stackctl ] || [ "$which" = all ]; then
   echo "== stackctl benchmark"
   "$BIN/stackctl-bench" --bin "$BIN" --repo "$PWD" "$@"
+fi
+if [ "$which" = dashboard ]; then
+  echo "== stackctl dashboard benchmark"
+  "$BIN/stackctl-bench" --bin "$BIN" --repo "$PWD" --dashboard-only "$@"
 fi
 if [ "$which" = stripe ] || [ "$which" = all ]; then
   echo "== fake-stripe / top-ups benchmark"

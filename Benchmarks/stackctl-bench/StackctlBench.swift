@@ -9,13 +9,13 @@ import Glibc
 
 /// Measures `stackctl` with built binaries: cold `up` (fresh state dir, seeding included) to all healthy and
 /// registered beside each child's own start-to-healthy measured in the same run, warm `up`, `down`, then the
-/// supervisor's CPU and RSS while one stack idles and the whole stack's RSS. Run on a release build with
-/// `scripts/bench.sh stackctl`.
+/// supervisor's CPU and RSS while one stack idles and the whole stack's RSS, then the dashboard (`DashboardBench`).
+/// Run on a release build with `scripts/bench.sh stackctl` (or `scripts/bench.sh dashboard` for the dashboard alone).
 @main
 struct StackctlBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stackctl-bench",
-        abstract: "Benchmark stackctl: cold/warm up vs. the slowest child's own start, down, idle CPU and RSS."
+        abstract: "Benchmark stackctl: cold/warm up vs. the slowest child's own start, down, idle CPU and RSS, the dashboard."
     )
 
     @Option(help: "Directory holding stackctl, fake-openmeter, fake-tais and credits-mcp (default: this binary's directory).")
@@ -28,6 +28,14 @@ struct StackctlBench: ParsableCommand {
     var repo: String?
     @Option(help: "Events in a large state dir (10 tenants, 30 days) that each run also brings up and down; 0 skips it.")
     var largeEvents = 1_000_000
+    @Flag(help: "Only the dashboard: pages served, a state change reaching an open page, idle CPU with a page open.")
+    var dashboardOnly = false
+    @Option(help: "Requests to each dashboard page (and to the /health floor), one at a time.")
+    var dashboardRequests = 200
+    @Option(help: "Restarts of credits-mcp timed from the POST to the open page's event stream.")
+    var dashboardRounds = 20
+    @Option(help: "Seconds the supervisor's CPU is measured with one dashboard page open, and again with none.")
+    var dashboardIdleSeconds = 30
 
     static let goalUpMs = 2000.0
     static let goalGapMs = 300.0
@@ -38,6 +46,9 @@ struct StackctlBench: ParsableCommand {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
         guard idleSeconds >= 1 else { throw ValidationError("--idle-seconds must be at least 1") }
         guard largeEvents >= 0 else { throw ValidationError("--large-events must be 0 or more") }
+        guard dashboardRequests >= 1, dashboardRounds >= 1, dashboardIdleSeconds >= 1 else {
+            throw ValidationError("--dashboard-requests, --dashboard-rounds and --dashboard-idle-seconds must be at least 1")
+        }
     }
 
     func run() throws {
@@ -47,12 +58,19 @@ struct StackctlBench: ParsableCommand {
         Cleanup.shared.configure(stackctl: context.stackctl, repo: context.repo, environment: context.environment)
         defer { Cleanup.shared.runAll() }
 
-        report("stackctl-bench: \(runs) run\(runs == 1 ? "" : "s"), idle window \(idleSeconds) s")
+        report(dashboardOnly ? "stackctl-bench: the dashboard only"
+            : "stackctl-bench: \(runs) run\(runs == 1 ? "" : "s"), idle window \(idleSeconds) s, then the dashboard")
         report("  binaries \(context.bin)")
         report("  repo     \(context.repo) (stack file \(context.stackFilePath))")
         report("  scratch  \(context.scratch.path)")
         report("  \(ProcessInfo.processInfo.activeProcessorCount) cores; health polled every 5 ms by the benchmark (stackctl polls on its own schedule)")
         try context.warmPageCache()
+        let dashboard = DashboardBench(requests: dashboardRequests, rounds: dashboardRounds, idleSeconds: dashboardIdleSeconds)
+        if dashboardOnly {
+            try dashboard.run(context: context)
+            try? FileManager.default.removeItem(at: context.scratch)
+            return
+        }
         let large = try prepareLargeStateDirectory(context: context)
 
         var results: [RunResult] = []
@@ -63,6 +81,7 @@ struct StackctlBench: ParsableCommand {
         }
         let idle = try measureIdle(context: context, large: large)
         printTable(results, idle: idle, context: context)
+        try dashboard.run(context: context)
         try? FileManager.default.removeItem(at: context.scratch)
     }
 

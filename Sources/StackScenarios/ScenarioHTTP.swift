@@ -81,6 +81,7 @@ struct PreparedRequest: Sendable {
         do {
             return try await requester.send(HTTPMethod(rawValue: method), url, headers: headers, body: body)
         } catch {
+            if Task.isCancelled { throw ScenarioStepFailure("cancelled (\(label))") }
             throw ScenarioStepFailure("cannot reach \(service.rawValue) at \(base): \(Self.describe(error, timeout: timeout)) (\(label))")
         }
     }

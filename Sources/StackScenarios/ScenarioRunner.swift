@@ -47,8 +47,10 @@ public struct ScenarioRunner: Sendable {
             } else if Task.isCancelled, !cleanup {
                 outcome = .failed("cancelled")
             } else {
-                outcome = await ScenarioStepExecution(step: step, variables: variables, services: environment.services,
-                                                      requestTimeout: requestTimeout).run()
+                let execution = ScenarioStepExecution(step: step, variables: variables, services: environment.services,
+                                                      requestTimeout: requestTimeout)
+                // Cleanup runs even when the run is cancelled (Ctrl-C): an unstructured task does not inherit it.
+                outcome = cleanup ? await Task { await execution.run() }.value : await execution.run()
             }
             for (name, value) in outcome.saved { variables[name] = value }
 

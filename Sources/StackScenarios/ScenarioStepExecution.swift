@@ -94,8 +94,9 @@ struct ScenarioStepExecution: Sendable {
                 // An unknown variable in an expectation will not appear by waiting.
                 return .failure(ScenarioStepFailure("\(error)"))
             }
+            if Task.isCancelled { return .failure(ScenarioStepFailure("cancelled after \(attempts) attempt\(attempts == 1 ? "" : "s")")) }
             let waited = ContinuousClock.now - started
-            if Task.isCancelled || ContinuousClock.now + retry.interval >= deadline {
+            if ContinuousClock.now + retry.interval >= deadline {
                 let shown = ScenarioConsoleReport.duration(waited)
                 return .failure(ScenarioStepFailure("\(last) (still, after \(shown) and \(attempts) attempt\(attempts == 1 ? "" : "s"))"))
             }

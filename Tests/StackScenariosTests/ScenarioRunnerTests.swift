@@ -286,6 +286,37 @@ import Testing
         #expect(missing.steps[0].detail?.hasPrefix("no URL for service stripe") == true)
     }
 
+    @Test func cancellingStopsTheStepsButFinallyStepsStillRun() async throws {
+        let server = ScenarioTestServer()
+        try await server.serve { environment in
+            let scenario = try Self.scenario("""
+                name: t
+                steps:
+                  - name: wait forever
+                    request: {service: tais, path: /counter}
+                    expect: {json: {count: 0}}
+                    retry: {timeout: 60s, interval: 20ms}
+                  - name: never sent
+                    request: {service: tais, path: /items}
+                finally:
+                  - name: clear faults
+                    request: {service: openmeter, method: DELETE, path: /faults, auth: none}
+                """)
+            let (polling, signal) = AsyncStream.makeStream(of: Void.self)
+            let run = Task {
+                await ScenarioRunner().run(scenario, in: environment) { report in
+                    if report.steps[0].status == "running" { signal.yield() }
+                }
+            }
+            for await _ in polling { break }
+            run.cancel()
+            let report = await run.value
+            #expect(report.steps.map(\.status) == ["failed", "skipped", "passed"])
+            #expect(report.steps[0].detail?.hasPrefix("cancelled") == true, "\(report.steps[0].detail ?? "")")
+            #expect(server.requests.last == "DELETE /faults")
+        }
+    }
+
     @Test func eachRunHasItsOwnRunID() async throws {
         let server = ScenarioTestServer()
         try await server.serve { environment in

@@ -351,7 +351,9 @@ enum DashboardScript {
       expires.replaceChildren(r.expiresAt ? el("time", { datetime: r.expiresAt }, fmt.time(r.expiresAt)) : MISSING);
     }
     setText($("registration-renewals"), String(r.renewals ?? 0));
-    setText($("registration-error"), r.lastError || MISSING);
+    const error = $("registration-error");
+    setText(error, r.lastError || MISSING);
+    setData(error, "empty", String(!r.lastError));
   }
 
   let clockState = null;
@@ -683,7 +685,6 @@ enum DashboardScript {
   function initChat() {
     const log = $("chat-log"), form = $("chat-form"), question = $("chat-question"), ask = $("chat-ask");
     if (!log || !form) return;
-    const session = log.dataset.session;
     const scrollDown = () => { log.scrollTop = log.scrollHeight; };
     const countMessages = () => setData(log, "messages",
       String(log.querySelectorAll('article.msg[data-role="user"], article.msg[data-role="assistant"]').length));
@@ -698,6 +699,7 @@ enum DashboardScript {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const content = question.value.trim();
+      const session = log.dataset.session;
       if (!content || !session || log.dataset.state === "asking") return;
       const empty = $("chat-empty");
       if (empty) empty.remove();

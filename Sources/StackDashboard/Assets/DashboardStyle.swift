@@ -93,12 +93,13 @@ dl.facts dd { margin: 0; word-break: break-all; }
 #registration-left { font-variant-numeric: tabular-nums; font-weight: 600; }
 #registration-left[data-expired="true"] { color: var(--bad); }
 .error-text { color: var(--bad); }
+.error-text[data-empty="true"] { color: var(--muted); }
 
 /* logs */
 .toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 10px 16px; margin-bottom: 10px; }
 .toolbar label { display: flex; align-items: center; gap: 6px; color: var(--muted); }
 input, select, textarea { font: inherit; font-size: 13px; padding: 5px 8px; border: 1px solid #cfd4dc; border-radius: 6px; background: #fff; color: var(--text); }
-#log-filter { width: 240px; }
+#log-filter { width: 200px; }
 #log-tail { width: 80px; }
 .log-view { height: calc(100vh - 250px); min-height: 240px; overflow: auto; background: #0f1420; color: #d7dce5; border-radius: 8px; padding: 8px 0; contain: content; }
 .log-line { padding: 0 12px; white-space: pre-wrap; word-break: break-all; line-height: 1.45; }

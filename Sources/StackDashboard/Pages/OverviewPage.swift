@@ -108,7 +108,7 @@ extension DashboardPages {
             <dt>Expires</dt><dd id="registration-expires">\(PageFormat.timeElement(registration?.expiresAt))</dd>
             <dt>Time left</dt><dd id="registration-left" data-seconds="\(left)">\(PageFormat.timeLeft(registration?.secondsLeft))</dd>
             <dt>Renewals</dt><dd id="registration-renewals">\(registration?.renewals ?? 0)</dd>
-            <dt>Last error</dt><dd id="registration-error" class="error-text">\(e(registration?.lastError ?? PageFormat.missing))</dd>
+            <dt>Last error</dt><dd id="registration-error" class="error-text" data-empty="\(registration?.lastError == nil)">\(e(registration?.lastError ?? PageFormat.missing))</dd>
             </dl>
             <div class="buttons"><button type="button" id="renew-now" data-action="renew"\(registration == nil ? " disabled" : "")>Renew now</button></div>
             </section>

@@ -20,6 +20,7 @@ struct ScenarioRunCommand: AsyncParsableCommand {
             The stack is the one running on --state-dir (its URLs, dev JWT, session and control token, as \
             `stackctl env` shows them). --ephemeral-ports starts a stack for the run in a fresh temporary state \
             dir instead (its start-up output goes to stderr) and stops and removes it afterwards, also on failure. \
+            Ctrl-C stops the steps; the finally steps still run. \
             --service-url NAME=URL sends one service's requests elsewhere, e.g. through a proxy \
             (NAME: openmeter, tais, stripe, mcp, stackctl).
 
@@ -84,9 +85,10 @@ struct ScenarioRunCommand: AsyncParsableCommand {
             reports = try outcome.get()
         } else {
             let environment = try await ScenarioStack(state: stateOptions.state).environment()
-            reports = await runAll(scenarios, in: environment)
+            reports = await Self.untilSignal { await runAll(scenarios, in: environment) }
         }
 
+        guard !reports.isEmpty else { throw fail("interrupted before any scenario ran", code: 1) }
         if json {
             let text = all || scenarios.count > 1 ? try ScenarioOutput.json(reports) : try ScenarioOutput.json(reports[0])
             ConsoleOutput.standardOutput(text + "\n")
@@ -104,6 +106,7 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         for (name, url) in (try? overrides()) ?? [] { environment.override(service: name, url: url) }
         var reports: [ScenarioReport] = []
         for (offset, scenario) in scenarios.enumerated() {
+            if Task.isCancelled { break } // Ctrl-C: the rest do not start
             if !json, offset > 0 { ConsoleOutput.standardOutput("\n") }
             let printer = StepPrinter(enabled: !json)
             let report = await ScenarioRunner().run(scenario, in: environment) { await printer.show($0) }
@@ -133,7 +136,8 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         }
     }
 
-    /// Runs `body`; SIGINT or SIGTERM cancels it (the steps end as cancelled) so the caller still cleans up.
+    /// Runs `body`; SIGINT or SIGTERM cancels it: the steps end as cancelled, the finally steps still run, and
+    /// an ephemeral stack is still stopped.
     private static func untilSignal(_ body: @escaping @Sendable () async -> [ScenarioReport]) async -> [ScenarioReport] {
         await withTaskGroup(of: [ScenarioReport]?.self) { group in
             group.addTask { await body() }

@@ -51,6 +51,13 @@ struct ScenarioStack: Sendable {
 
     var tais: TAISClient { get throws { TAISClient(baseURL: try url("TAIS_URL")) } }
 
+    /// `stackctl scenario list [--json]` (no state dir: listing needs no stack).
+    func listScenarios(json: Bool) async throws -> StackctlResult {
+        try await StackctlRun.execute(
+            run.executable, ["scenario", "list"] + (json ? ["--json"] : []), environment: ProcessInfo.processInfo.environment,
+            directory: run.packageRoot, timeout: .seconds(60))
+    }
+
     /// `stackctl scenario run NAME --json` (plus `--service-url NAME=URL` for each of `serviceURLs`).
     func runScenario(_ name: String, serviceURLs: [String: String] = [:]) async throws -> ScenarioRun {
         var arguments = ["scenario", "run", name, "--json"]
