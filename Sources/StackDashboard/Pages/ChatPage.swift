@@ -34,7 +34,7 @@ extension DashboardPages {
             <section class="panel chat-main" aria-labelledby="chat-title">
             <div class="chat-head">
             <h2 id="chat-title">\(e(title))</h2>
-            <span class="balance">Balance: <strong id="chat-balance" data-balance="">\(PageFormat.missing)</strong> credits</span>
+            <span class="balance">Balance: <strong id="chat-balance" data-balance="\(context.balanceCredits.map { String($0) } ?? "")">\(context.balanceCredits.map { PageFormat.credits($0) } ?? PageFormat.missing)</strong> credits</span>
             </div>
             <div id="chat-log" class="chat-log" data-session="\(e(current ?? ""))" data-state="idle" data-messages="\(messages.count)" aria-live="polite">
             \(log)\(empty)

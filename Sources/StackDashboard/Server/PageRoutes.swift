@@ -35,7 +35,8 @@ struct PageRoutes: Sendable {
             return AccessMiddleware<BasicRequestContext>.html(DashboardPages.logs(page, selected: selected))
         }
         router.get("/dashboard/chat") { request, _ in
-            let page = await context()
+            var page = await context()
+            page.balanceCredits = await chat.balance()
             let sessions = (try? await chat.sessions()) ?? []
             let selected = request.uri.queryParameters.get("session").map { String($0) } ?? sessions.first?.id
             let messages = selected.flatMap { id in sessions.contains { $0.id == id } ? id : nil } == nil

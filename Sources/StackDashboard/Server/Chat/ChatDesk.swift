@@ -84,6 +84,12 @@ actor ChatDesk {
         return ChatAnswerView(message: Self.view(message), balanceCredits: balance)
     }
 
+    /// The dev tenant's balance; nil when there is no registration yet or TAIS does not answer.
+    func balance() async -> Double? {
+        guard let context = try? await context(), let tenant = context.tenant else { return nil }
+        return try? await context.client.billingSummary(org: tenant).balanceCredits
+    }
+
     static func view(_ message: TAISMessage) -> ChatMessageView {
         ChatMessageView(
             role: message.role, content: message.content,
