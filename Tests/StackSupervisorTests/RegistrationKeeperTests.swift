@@ -313,6 +313,25 @@ struct RegistrationKeeperTests {
         }
     }
 
+    @Test func checkNowRenewsARegistrationMadeAfterTAISsClockNow() async throws {
+        try await Self.withLiveTAIS(toolTTL: 100) { tais in
+            let logs = LogLines()
+            var plan = Self.plan(tais)
+            plan.taisHasFakeClock = true
+            let keeper = RegistrationKeeper(plan: plan, log: logs.sink, random: { 0.5 })
+            let first = try await keeper.establish(deadline: Self.deadline())
+            let oldTool = try #require(first.toolId)
+            try await Self.whileKeepingAlive(keeper) {
+                // The dashboard's "back to real time" after the registration was made on a clock 50 s ahead.
+                try await tais.client.advanceClock(seconds: -50)
+                await keeper.checkNow()
+                try await Self.waitUntil("the keeper renewed") { await keeper.snapshot().renewals >= 1 }
+            }
+            #expect(await keeper.snapshot().toolId != oldTool)
+            #expect(logs.contains("TAIS's clock is before \(oldTool) was registered"), "\(logs.all)")
+        }
+    }
+
     @Test func withoutAFakeClockOnlyExpiryOrTheScheduleRenews() async throws {
         try await Self.withLiveTAIS(toolTTL: 100) { tais in
             let logs = LogLines()

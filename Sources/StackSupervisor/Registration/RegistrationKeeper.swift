@@ -438,9 +438,16 @@ public actor RegistrationKeeper {
             let tool = try await attempt("check \(id)", .once) { client in try await client.tool(id) }
             guard toolId == id else { return }
             toolExpiresAt = tool.expiresAt
-            if let share = await shareOfLifetimeOnTAISClock(tool), share >= plan.settings.renewAtFraction, renewalRequest == nil {
-                requestSequence += 1
-                renewalRequest = ("TAIS's clock is at \(Int((share * 100).rounded()))% of \(id)'s lifetime", requestSequence)
+            if let share = await shareOfLifetimeOnTAISClock(tool), renewalRequest == nil {
+                if share >= plan.settings.renewAtFraction {
+                    requestSequence += 1
+                    renewalRequest = ("TAIS's clock is at \(Int((share * 100).rounded()))% of \(id)'s lifetime", requestSequence)
+                } else if share < -0.01 {
+                    // The fakes' clocks went back (to real time) past the moment this registration was made: renew
+                    // so its lifetime runs on the clock as it is now, and a later jump renews when expected.
+                    requestSequence += 1
+                    renewalRequest = ("TAIS's clock is before \(id) was registered", requestSequence)
+                }
             }
             if state == "retrying" {
                 log("TAIS has \(id) again; all well")

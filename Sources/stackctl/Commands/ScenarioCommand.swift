@@ -44,6 +44,9 @@ struct ScenarioListCommand: AsyncParsableCommand {
 
     @OptionGroup var directory: ScenarioDirectoryOption
 
+    /// Accepted so scripts can pass `run`'s options to both; the list is read from the files alone.
+    @OptionGroup var stateOptions: StateOptions
+
     @Flag(help: "Print JSON.")
     var json = false
 
