@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: builds once, then the Swift unit and integration tests (real processes), the README's
 # first command as a smoke test, the conformance suites that drive the official Python SDKs against
-# the built binaries, then the headless-browser test of the top-up flow.
+# the built binaries, then the headless-browser tests of the top-up flow and the dashboard. The integration tests
+# include every named scenario (compose/scenarios) and, for each, a check that it fails when its behaviour breaks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +31,7 @@ fi
 FAKE_OPENMETER_BIN="$BIN/fake-openmeter" CREDITS_MCP_BIN="$BIN/credits-mcp" FAKE_TAIS_BIN="$BIN/fake-tais" \
   FAKE_STRIPE_BIN="$BIN/fake-stripe" .venv/bin/python -m pytest Tests/Conformance -q -p no:cacheprovider
 
-echo "== browser (the top-up flow in headless Chromium against the stack)"
+echo "== browser (the top-up flow and the dashboard in headless Chromium against the stack)"
 # Tests/Browser drives Debian's browser and driver at these paths; selenium downloads nothing.
 missing_browser=()
 [ -x /usr/bin/chromium ] || missing_browser+=(chromium)
