@@ -37,9 +37,13 @@ struct DashboardBench {
     struct Idle: Sendable {
         var seconds = 0.0
         var cpuSeconds = 0.0
+        /// The services' CPU over the same window: each snapshot asks fake-tais for its clock and fake-openmeter
+        /// for its faults, so an open page costs them something too.
+        var servicesCPUSeconds = 0.0
         var bytes = 0
         var events = 0
         var percent: Double { seconds > 0 ? cpuSeconds / seconds * 100 : 0 }
+        var servicesPercent: Double { seconds > 0 ? servicesCPUSeconds / seconds * 100 : 0 }
     }
 
     /// Up, measure, down; prints the table.
@@ -60,7 +64,8 @@ struct DashboardBench {
         report(String(format: "dashboard: stack up in %.0f ms (control port %d, supervisor pid %d); %d requests a page, %d restarts of %@, CPU windows of %d s",
                       upMs, runtime.controlPort, runtime.pid, requests, rounds, restarted, idleSeconds))
 
-        var result = try blockingAwait { [self] in try await measure(connection, supervisor: runtime.pid) }
+        let services = try StackProcesses.of(stateDirectory: stateDirectory).services.flatMap(\.members)
+        var result = try blockingAwait { [self] in try await measure(connection, supervisor: runtime.pid, services: services) }
         result.upMs = upMs
 
         let stamps = try StackProcesses.of(stateDirectory: stateDirectory).stamps
@@ -71,13 +76,13 @@ struct DashboardBench {
         printTable(result)
     }
 
-    private func measure(_ connection: DashboardConnection, supervisor: Int32) async throws -> Figures {
+    private func measure(_ connection: DashboardConnection, supervisor: Int32, services: [Int32]) async throws -> Figures {
         var result = Figures()
         try await measurePages(connection, into: &result)
         // No page open first (nothing was streaming yet), then one.
-        result.idleFloor = try await idle(supervisor: supervisor, events: nil)
+        result.idleFloor = try await idle(supervisor: supervisor, services: services, events: nil)
         let events = connection.openEvents()
-        result.idleOpen = try await idle(supervisor: supervisor, events: events)
+        result.idleOpen = try await idle(supervisor: supervisor, services: services, events: events)
         events.close()
         try await measureStateChanges(connection, into: &result)
         return result
@@ -157,7 +162,7 @@ struct DashboardBench {
     // MARK: - Idle CPU
 
     /// The supervisor's utime+stime over `idleSeconds`, after `settle`, with `events` (one open page) or none.
-    private func idle(supervisor: Int32, events: LiveEvents?) async throws -> Idle {
+    private func idle(supervisor: Int32, services: [Int32], events: LiveEvents?) async throws -> Idle {
         if let events {
             // The page is open once its first snapshot is in.
             _ = try await within(.seconds(30), "the first snapshot on the event stream") {
@@ -167,12 +172,14 @@ struct DashboardBench {
         }
         try await Task.sleep(for: Self.settle)
         guard let cpu0 = ProcessCPU.seconds(pid: supervisor) else { throw BenchError("cannot read /proc/\(supervisor)/stat") }
+        let services0 = Measure.cpuSeconds(services)
         let bytes0 = events?.tally.bytes.load(ordering: .relaxed) ?? 0
         let events0 = events?.tally.events.load(ordering: .relaxed) ?? 0
         let start = ContinuousClock.now
         try await Task.sleep(for: .seconds(idleSeconds))
         guard let cpu1 = ProcessCPU.seconds(pid: supervisor) else { throw BenchError("the supervisor (pid \(supervisor)) is gone") }
         let idle = Idle(seconds: (ContinuousClock.now - start).seconds, cpuSeconds: cpu1 - cpu0,
+                        servicesCPUSeconds: Measure.cpuSeconds(services) - services0,
                         bytes: (events?.tally.bytes.load(ordering: .relaxed) ?? 0) - bytes0,
                         events: (events?.tally.events.load(ordering: .relaxed) ?? 0) - events0)
         report(String(format: "dashboard: idle %@: supervisor CPU %.3f %% of one core over %.1f s%@",
@@ -218,6 +225,8 @@ struct DashboardBench {
         report(String(format: "      the stream meanwhile: %d events, %d bytes (%.1f events/s)", open.events, open.bytes,
                       open.seconds > 0 ? Double(open.events) / open.seconds : 0))
         report(String(format: "    floor: no page open: %.3f %% of one core (%.2f s)", result.idleFloor.percent, result.idleFloor.cpuSeconds))
+        report(String(format: "    the services meanwhile (info): %.3f %% with the page open, %.3f %% with none",
+                      open.servicesPercent, result.idleFloor.servicesPercent))
         report("  processes left running after its down: \(result.leftovers)")
     }
 }

@@ -27,13 +27,13 @@ public actor RegistrationKeeper {
     private var tokenLifetime: Double?
 
     // The registration.
-    private var toolId: String? { didSet { changes?.notify() } }
-    private var sessionId: String? { didSet { changes?.notify() } }
-    private var toolExpiresAt: String? { didSet { changes?.notify() } }
-    private var renewals = 0 { didSet { changes?.notify() } }
+    private var toolId: String? { didSet { if toolId != oldValue { changes?.notify() } } }
+    private var sessionId: String? { didSet { if sessionId != oldValue { changes?.notify() } } }
+    private var toolExpiresAt: String? { didSet { if toolExpiresAt != oldValue { changes?.notify() } } }
+    private var renewals = 0 { didSet { if renewals != oldValue { changes?.notify() } } }
     private var registeredOnce = false
-    private var state = "pending" { didSet { changes?.notify() } }
-    private var lastError: String? { didSet { changes?.notify() } }
+    private var state = "pending" { didSet { if state != oldValue { changes?.notify() } } }
+    private var lastError: String? { didSet { if lastError != oldValue { changes?.notify() } } }
     private var renewDue: ContinuousClock.Instant?
     private var deregistered = false
     private var grantDone = false
