@@ -1,8 +1,8 @@
 """Shared by the browser tests.
 
 Keeps each test's reports on its item, so a driver fixture knows whether the test failed (and then saves
-failure.png and the page source). Also the helpers for tests that start their own stack: `start_stack`,
-`new_chrome` and the `chrome` fixture (test_billing_browser.py keeps its own copies of the same helpers).
+failure.png and the page source). Also the helpers for tests that start their own stack (test_billing_browser.py
+and test_dashboard_browser.py): `start_stack`, `new_chrome`, `browser_for` and the `chrome` fixture.
 """
 import json
 import os
@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import time
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,8 +95,9 @@ def process_stamp(pid: int) -> int | None:
 
 
 def stack_processes(state: Path) -> tuple[dict[int, int], list[str]]:
-    """What the stack runs, from the state dir's own files: the supervisor (stackctl.json), each service's
-    keeper and the service (children.json), as pid → start time; and the names of the services."""
+    """What the stack runs, from the state dir's own files (not the control API): the supervisor
+    (stackctl.json), each service's keeper and the service (children.json), as pid → start time; and the
+    names of the services."""
     processes: dict[int, int] = {}
     try:
         pid = int(json.loads((state / "stackctl.json").read_text())["pid"])
@@ -161,11 +163,12 @@ def start_stack(request: pytest.FixtureRequest) -> StackRun:
         alive = still_running(processes, within_s=10)
         if alive:
             # stackctl's /proc/locks check can miss the supervisor's lock while other processes churn file
-            # locks; then `down` leaves the supervisor running. Ask again, then signal.
+            # locks; then `down` reaps the services as leftovers and leaves the supervisor running. Ask again,
+            # then signal.
             warnings.warn(f"stackctl down left pids {alive} running ({down.stdout.strip()!r}); asking again")
             run_stackctl(["down", "--state-dir", str(state)], timeout=120)
             for pid in still_running(processes, within_s=10):
-                signal_if_running(pid, signal.SIGTERM)
+                signal_if_running(pid, signal.SIGTERM)  # the supervisor stops its stack on SIGTERM as on Ctrl-C
             for pid in still_running(processes, within_s=15):
                 signal_if_running(pid, signal.SIGKILL)
         if request.session.testsfailed > failed_before:
@@ -209,17 +212,17 @@ def new_chrome() -> WebDriver:
     return browser
 
 
-@pytest.fixture
-def chrome(request: pytest.FixtureRequest):
-    """A headless Chromium for one test; on failure, failure-<test>.png and .html (with the browser's console
-    log) are left in SCREENSHOT_DIR."""
+def browser_for(request: pytest.FixtureRequest, failure_stem: Callable[[], str]) -> Iterator[WebDriver]:
+    """The body of a browser fixture: a headless Chromium for one test; when the test failed, its screenshot
+    and page source (with the browser's console log) are left in SCREENSHOT_DIR as `failure_stem()`.png and
+    .html."""
     browser = new_chrome()
     yield browser
     try:
         report = getattr(request.node, "rep_call", None)  # set by pytest_runtest_makereport above
         if report is not None and report.failed:
             SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-            stem = f"failure-{request.node.name}"
+            stem = failure_stem()
             browser.save_screenshot(str(SCREENSHOT_DIR / f"{stem}.png"))
             console = "\n".join(str(entry) for entry in browser.get_log("browser"))
             (SCREENSHOT_DIR / f"{stem}.html").write_text(
@@ -229,3 +232,10 @@ def chrome(request: pytest.FixtureRequest):
         pass
     finally:
         browser.quit()
+
+
+@pytest.fixture
+def chrome(request: pytest.FixtureRequest):
+    """A headless Chromium for one test; on failure, failure-<test>.png and .html (with the browser's console
+    log) are left in SCREENSHOT_DIR."""
+    yield from browser_for(request, lambda: f"failure-{request.node.name}")

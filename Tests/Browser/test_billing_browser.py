@@ -12,86 +12,38 @@ SCREENSHOT_DIR (default <repo>/.artifacts/screenshots); a failing test also leav
 and the stack's merged log there.
 
 stackctl: `$CREDITS_STACK_BIN/stackctl` when CREDITS_STACK_BIN is set (scripts/test.sh sets it to the binaries
-it just built), otherwise `scripts/stackctl`, which builds what is missing first.
+it just built), otherwise `scripts/stackctl`, which builds what is missing first. Starting and stopping the
+stack and the browser are conftest.py's (`start_stack`, `browser_for`), shared with test_dashboard_browser.py.
 """
 from __future__ import annotations
 
-import json
-import os
-import shlex
-import shutil
-import signal
-import subprocess
-import tempfile
-import time
-import warnings
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
-# Selenium Manager must never try to download a driver or a browser.
-os.environ["SE_OFFLINE"] = "true"
-
-from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import (  # noqa: E402
-    StaleElementReferenceException,
-    TimeoutException,
-    WebDriverException,
-)
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR") or REPO / ".artifacts" / "screenshots")
+# conftest.py sets SE_OFFLINE=true before it imports selenium, and is imported by pytest before this module.
+from conftest import SCREENSHOT_DIR, browser_for, start_stack
 
 CREDITS_PER_USD = 100  # fake-tais's default (CREDITS_PER_USD is scrubbed from the stack's environment)
 AMOUNT_USD = 50
 DECLINED_CARD = "4000 0000 0000 0002"
 GOOD_CARD = "4242 4242 4242 4242"
 
-UP_TIMEOUT_S = 300  # a first `scripts/stackctl up` may build
 WAIT_S = 20  # any one page step
 CREDIT_DEADLINE_S = 30  # a pending payment must be credited within this
 
-# Settings a developer's shell could carry into the stack: a set TAIS_URL, say, would make `up` use that
-# TAIS instead of starting fake-tais (docs/stackctl.md, hybrid use).
-STACK_ENV_PREFIXES = ("OPENMETER_", "MCP_", "PUBLIC_BASE_URL", "DOWNLOAD_", "PREVIEW_ROW", "DEV_",
-                      "CREDITS_MCP_", "TAIS_", "CHAT_CREDITS_", "CREDITS_PER_USD", "STRIPE_", "TOPUP_",
-                      "STACKCTL_PORT")
 SCREENSHOT_NAMES = ("01-billing-before.png", "02-pay-page.png", "03-declined.png", "04-paid.png",
                     "05-cancelled.png")
 
 
 # --- the stack ---------------------------------------------------------------------------------------
-
-def stackctl_command() -> list[str]:
-    built = os.environ.get("CREDITS_STACK_BIN")
-    if built:
-        exe = Path(built) / "stackctl"
-        if not exe.is_file():
-            pytest.fail(f"CREDITS_STACK_BIN={built} has no stackctl (build first: swift build)")
-        return [str(exe)]
-    return [str(REPO / "scripts" / "stackctl")]
-
-
-def stack_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(STACK_ENV_PREFIXES)}
-    env["STACKCTL_COMMAND"] = "scripts/stackctl"
-    return env
-
-
-def run_stackctl(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(stackctl_command() + args, cwd=REPO, env=stack_env(), capture_output=True,
-                          text=True, timeout=timeout)
-
 
 class StackEnv(dict):
     """`stackctl env` of the running stack; its repr leaves the JWT out of test reports."""
@@ -100,115 +52,14 @@ class StackEnv(dict):
         return f"StackEnv(TAIS_URL={self.get('TAIS_URL')!r}, …)"
 
 
-def parse_env(text: str) -> dict[str, str]:
-    """`KEY=VALUE` lines, values shell-quoted when they need it."""
-    values = {}
-    for line in text.splitlines():
-        key, sep, raw = line.partition("=")
-        if sep and key.strip():
-            parts = shlex.split(raw)
-            values[key.strip()] = parts[0] if parts else ""
-    return values
-
-
-def process_stamp(pid: int) -> int | None:
-    """The process's start time (field 22 of /proc/PID/stat), so a reused pid is never mistaken for it;
-    None when it is gone (a zombie has exited)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rindex(")") + 2:].split()
-    return None if fields[0] == "Z" else int(fields[19])
-
-
-def stack_processes(state: Path) -> tuple[dict[int, int], list[str]]:
-    """What the stack runs, from the state dir's own files (not the control API): the supervisor
-    (stackctl.json), each service's keeper and the service (children.json), as pid → start time; and the
-    names of the services."""
-    processes: dict[int, int] = {}
-    try:
-        pid = int(json.loads((state / "stackctl.json").read_text())["pid"])
-        if (stamp := process_stamp(pid)) is not None:
-            processes[pid] = stamp
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    names = []
-    try:
-        children = json.loads((state / "children.json").read_text())
-    except (OSError, ValueError):
-        children = []
-    for child in children:
-        for role in ("keeper", "service"):
-            if child.get(role):
-                processes[int(child[role]["pid"])] = int(child[role]["startTime"])
-        if child.get("service"):
-            names.append(child["name"])
-    return processes, sorted(names)
-
-
-def still_running(processes: dict[int, int], within_s: float) -> list[int]:
-    """Those of `processes` still running once `within_s` has passed (or none are left)."""
-    deadline = time.monotonic() + within_s
-    while True:
-        alive = [pid for pid, stamp in processes.items() if process_stamp(pid) == stamp]
-        if not alive or time.monotonic() > deadline:
-            return alive
-        time.sleep(0.1)  # poll interval
-
-
-def signal_if_running(pid: int, signum: int) -> None:
-    try:
-        os.kill(pid, signum)
-    except ProcessLookupError:
-        pass
-
-
 @pytest.fixture(scope="module")
-def stack(request: pytest.FixtureRequest):
-    """The running stack's `stackctl env`; always stopped with `stackctl down` afterwards, and checked to be
-    gone: the supervisor and every service it started."""
-    state = Path(tempfile.mkdtemp(prefix="credits-browser-"))
-    failed_before = request.session.testsfailed
-    processes: dict[int, int] = {}
-
-    def finish() -> None:
-        down = run_stackctl(["down", "--state-dir", str(state)], timeout=120)
-        alive = still_running(processes, within_s=10)
-        if alive:
-            # Seen when other processes churn file locks: stackctl's /proc/locks check misses the
-            # supervisor's lock, so `down` reaps the services as leftovers and leaves the supervisor running.
-            warnings.warn(f"stackctl down left pids {alive} running ({down.stdout.strip()!r}); asking again")
-            run_stackctl(["down", "--state-dir", str(state)], timeout=120)
-            for pid in still_running(processes, within_s=10):
-                signal_if_running(pid, signal.SIGTERM)  # the supervisor stops its stack on SIGTERM as on Ctrl-C
-            for pid in still_running(processes, within_s=15):
-                signal_if_running(pid, signal.SIGKILL)
-        if request.session.testsfailed > failed_before:
-            log = state / "logs" / "stack.log"
-            if log.is_file():
-                SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(log, SCREENSHOT_DIR / "stack.log")
-        shutil.rmtree(state, ignore_errors=True)
-        assert down.returncode == 0, f"stackctl down exited {down.returncode}:\n{down.stdout}\n{down.stderr}"
-
-    request.addfinalizer(finish)
-    up = run_stackctl(["up", "--detach", "--ephemeral-ports", "--state-dir", str(state)], timeout=UP_TIMEOUT_S)
-    found, services = stack_processes(state)
-    processes.update(found)
-    if up.returncode != 0:
-        pytest.fail(f"stackctl up exited {up.returncode}:\n{up.stdout}\n{up.stderr}")
-    assert services == ["credits-mcp", "fake-openmeter", "fake-stripe", "fake-tais"], f"services started: {services}"
-    env = run_stackctl(["env", "--state-dir", str(state)], timeout=30)
-    if env.returncode == 2:
-        # The same missed-lock race as in finish(): `env` finds "no stack running" on a running stack.
-        warnings.warn(f"stackctl env found no stack on a running one ({env.stderr.strip()!r}); asking again")
-        env = run_stackctl(["env", "--state-dir", str(state)], timeout=30)
-    assert env.returncode == 0, f"stackctl env exited {env.returncode}: {env.stderr}"
-    values = parse_env(env.stdout)
+def stack(request: pytest.FixtureRequest) -> StackEnv:
+    """The running stack's `stackctl env` (conftest.py's `start_stack`: always stopped with `stackctl down`
+    afterwards, and checked to be gone: the supervisor and every service it started)."""
+    run = start_stack(request)
     for key in ("TAIS_URL", "TAIS_JWT"):
-        assert values.get(key), f"stackctl env has no {key}:\n{env.stdout}"
-    return StackEnv(values)
+        assert run.env.get(key), f"stackctl env has no {key}; it has {sorted(run.env)}"
+    return StackEnv(run.env)
 
 
 # --- the browser -------------------------------------------------------------------------------------
@@ -226,27 +77,10 @@ def screenshot_dir():
 
 @pytest.fixture
 def driver(request: pytest.FixtureRequest):
-    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
-        if not os.access(path, os.X_OK):
-            pytest.fail(f"{path} is missing: install Debian's {package} (sudo apt-get install chromium chromium-driver)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
-        options.add_argument(argument)
-    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    browser.set_page_load_timeout(WAIT_S * 2)
-    yield browser
-    try:
-        report = getattr(request.node, "rep_call", None)  # set by conftest.py
-        if report is not None and report.failed:
-            stem = "failure" if not (SCREENSHOT_DIR / "failure.png").exists() else f"failure-{request.node.name}"
-            browser.save_screenshot(str(SCREENSHOT_DIR / f"{stem}.png"))
-            (SCREENSHOT_DIR / f"{stem}.html").write_text(
-                f"<!-- {browser.current_url} -->\n{browser.page_source}", encoding="utf-8")
-    except WebDriverException:
-        pass
-    finally:
-        browser.quit()
+    """conftest.py's headless Chromium; the first failing test leaves failure.png and failure.html, any later
+    one failure-<test>.png and .html."""
+    yield from browser_for(request, lambda: "failure" if not (SCREENSHOT_DIR / "failure.png").exists()
+                           else f"failure-{request.node.name}")
 
 
 def shot(browser: WebDriver, name: str) -> None:
