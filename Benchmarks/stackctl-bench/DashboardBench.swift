@@ -60,7 +60,8 @@ struct DashboardBench {
         guard let runtime = state.readRuntime(), let token = state.controlToken(), !token.isEmpty else {
             throw BenchError("no stackctl.json or control-token in \(stateDirectory.path)")
         }
-        let connection = DashboardConnection(base: "http://127.0.0.1:\(runtime.controlPort)", token: token)
+        let base = "http://127.0.0.1:\(runtime.controlPort)"
+        let connection = try blockingAwait { try await DashboardConnection.login(base: base, token: token) }
         report(String(format: "dashboard: stack up in %.0f ms (control port %d, supervisor pid %d); %d requests a page, %d restarts of %@, CPU windows of %d s",
                       upMs, runtime.controlPort, runtime.pid, requests, rounds, restarted, idleSeconds))
 

@@ -9,7 +9,22 @@ import Synchronization
 struct DashboardConnection: Sendable {
     let base: String
     let token: String
-    let http = HTTPRequester(timeout: .seconds(30))
+    /// `name=value` from the page's first visit (`/dashboard?token=…` answers 303 with `Set-Cookie`).
+    let cookie: String
+    let http = HTTPRequester(client: Self.client, timeout: .seconds(30))
+
+    /// Redirects are not followed: the login's 303 carries the cookie.
+    static let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+
+    /// Opens the dashboard as a browser does the printed URL, keeping the cookie it sets.
+    static func login(base: String, token: String) async throws -> DashboardConnection {
+        let reply = try await HTTPRequester(client: client, timeout: .seconds(30)).get(base + "/dashboard?token=\(token)")
+        guard reply.status == 303, let setCookie = reply.headers.first(name: "Set-Cookie"),
+              let pair = setCookie.split(separator: ";").first else {
+            throw BenchError("the dashboard login answered HTTP \(reply.status) without a cookie")
+        }
+        return DashboardConnection(base: base, token: token, cookie: String(pair))
+    }
 
     /// One request: milliseconds from just before sending to the whole body read.
     struct Timed: Sendable {
@@ -17,8 +32,6 @@ struct DashboardConnection: Sendable {
         var status: Int
         var bytes: Int
     }
-
-    var cookie: String { "stackctl_dashboard=\(token)" }
 
     /// `GET path` as a page load (with the cookie) or as a plain probe (without).
     func get(_ path: String, withCookie: Bool = true) async throws -> Timed {

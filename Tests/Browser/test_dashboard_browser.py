@@ -20,7 +20,6 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -235,8 +234,8 @@ def test_log_line_shown_live(stack: StackRun, chrome: WebDriver) -> None:
                          lambda b: b.execute_script("return window.__seenAt"), timeout=WAIT_S)
     latency_ms = seen_ms - written_ms
     print(f"log line shown {latency_ms:.0f} ms after the request that wrote it")
-    if latency_ms > LOG_LINE_EXPECTED_MS:
-        warnings.warn(f"the log line took {latency_ms:.0f} ms to appear (expected under {LOG_LINE_EXPECTED_MS} ms)")
+    # Measured from before the request that writes the line, so the request's own time counts against it too.
+    assert latency_ms < LOG_LINE_EXPECTED_MS, f"the log line took {latency_ms:.0f} ms to appear (issue 17: within a second)"
 
     # The filter applies to the shown lines (and would to new ones).
     chrome.find_element(By.ID, "log-filter").send_keys(marker)

@@ -17,9 +17,13 @@ extension IntegrationTests {
                 #expect(try await dash.get("/dashboard?token=" + String(repeating: "0", count: 64)).status == 401)
                 let login = try await dash.get("/dashboard?token=\(dash.token)")
                 #expect(login.status == 303)
-                let cookie = login.headers.first(name: "Set-Cookie") ?? ""
-                #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains(dash.token), "\(cookie)")
-                let page = try await dash.get("/dashboard", headers: [dash.cookie])
+                let setCookie = login.headers.first(name: "Set-Cookie") ?? ""
+                #expect(setCookie.hasPrefix("stackctl_dashboard_\(dash.port)=") && setCookie.contains("HttpOnly")
+                        && setCookie.contains("SameSite=Strict"), "\(setCookie)")
+                // Browsers send a host's cookies to every port on it: the cookie is not the control token.
+                #expect(!setCookie.contains(dash.token), "\(setCookie)")
+                let cookie = try await dash.loginCookie()
+                let page = try await dash.get("/dashboard", headers: [cookie])
                 #expect(page.status == 200 && page.text.contains("credits-mcp"), "\(page.status)")
 
                 // DNS rebinding: a page served by evil.example that resolves to 127.0.0.1 still says its own Host.
@@ -32,7 +36,7 @@ extension IntegrationTests {
                 let renew = "/api/registration/renew"
                 let refused: [(String, [(String, String)], Int)] = [
                     ("no token", [("Origin", dash.base)], 401),
-                    ("the cookie alone", [dash.cookie, ("Origin", dash.base)], 401),
+                    ("the cookie alone", [cookie, ("Origin", dash.base)], 401),
                     ("a wrong token", [("Authorization", "Bearer nope")], 401),
                     ("another origin", [dash.bearer, ("Origin", "http://evil.example")], 403),
                     ("a cross-site fetch", [dash.bearer, ("Sec-Fetch-Site", "cross-site")], 403),
@@ -43,7 +47,16 @@ extension IntegrationTests {
                     #expect((try? dash.json(reply))?["error"] is String, "\(what): \(reply.text)")
                 }
                 #expect(try await dash.send(.POST, renew).status == 202)
-                #expect(try await dash.get("/api/env", headers: [dash.cookie]).status == 200)
+                #expect(try await dash.get("/api/env", headers: [cookie]).status == 200)
+                #expect(try await dash.get("/api/env", headers: [("Cookie", "stackctl_dashboard_\(dash.port)=\(dash.token)")]).status == 401)
+
+                // The logs hold the ready summary, whose links carry the token and the dev JWT: private to the user.
+                for directory in [stack.stateDir, stack.stateDir.appendingPathComponent("logs")] {
+                    let mode = try FileManager.default.attributesOfItem(atPath: directory.path)[.posixPermissions] as? Int
+                    #expect(mode == 0o700, "\(directory.path): \(String(mode ?? -1, radix: 8))")
+                }
+                #expect(try String(contentsOf: stack.stateDir.appendingPathComponent("logs/stackctl.log"), encoding: .utf8)
+                    .contains("/dashboard?token=\(dash.token)"), "the ready summary names the dashboard URL")
 
                 // /proc/net/tcp lists the listening socket: 0100007F is 127.0.0.1.
                 let table = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)
@@ -87,6 +100,17 @@ extension IntegrationTests {
                     (status.registration?.renewals ?? 0) >= 1 && status.registration?.state == "registered"
                 }
                 #expect(try await dash.send(.POST, "/api/processes/nope/stop").status == 404)
+                let again = try await dash.send(.POST, "/api/processes/credits-mcp/start")
+                #expect(again.status == 409 && again.text.contains("already"), "\(again.text)")
+
+                // A stopped fake is named when the clocks cannot all move together.
+                #expect(try await dash.send(.POST, "/api/processes/fake-stripe/stop").status == 202)
+                try await stack.waitForStatus("fake-stripe stopped") { $0.service("fake-stripe")?.state == "stopped" }
+                let split = try await dash.send(.POST, "/api/fakes/clock/advance", json: #"{"seconds":60}"#)
+                #expect(split.status == 502 && split.text.contains("fake-stripe") && split.text.contains("fake-tais moved"), "\(split.text)")
+                #expect(try await dash.send(.POST, "/api/processes/fake-stripe/start").status == 202)
+                try await stack.waitForStatus("fake-stripe back") { $0.service("fake-stripe")?.healthy == true }
+                #expect(try await dash.send(.POST, "/api/fakes/clock/real").status == 200)
             }
         }
 

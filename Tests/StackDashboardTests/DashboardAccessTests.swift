@@ -64,7 +64,7 @@ import Testing
                 ([], .unauthorized),
                 ([(.authorization, "Bearer wrong")], .unauthorized),
                 ([(.authorization, "Bearer \(Self.token)x")], .unauthorized),
-                ([(.cookie, "stackctl_dashboard=\(Self.token)")], .unauthorized),
+                ([(.cookie, "stackctl_dashboard_8700=\(Self.token)")], .unauthorized),
                 ([bearer, (.origin, "http://evil.example")], .forbidden),
                 ([bearer, (.origin, "http://127.0.0.1:8701")], .forbidden),
                 ([bearer, (HTTPField.Name("Sec-Fetch-Site")!, "cross-site")], .forbidden),
@@ -87,11 +87,14 @@ import Testing
             let login = try await client.execute(uri: "/dashboard?token=\(Self.token)", method: .get, headers: Self.host)
             #expect(login.status == .seeOther && login.headers[.location] == "/dashboard")
             let cookie = try #require(login.headers[.setCookie])
-            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"))
+            #expect(cookie.hasPrefix("stackctl_dashboard_8700=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"))
+            #expect(!cookie.contains(Self.token), "the cookie reaches every port of the host: never the control token")
+            let pair = String(try #require(cookie.split(separator: ";").first))
 
             #expect(try await client.execute(uri: "/dashboard", method: .get, headers: Self.host).status == .unauthorized)
             #expect(try await client.execute(uri: "/api/env", method: .get, headers: Self.host).status == .unauthorized)
-            let withCookie = fields([(.cookie, "theme=dark; stackctl_dashboard=\(Self.token)")])
+            #expect(try await client.execute(uri: "/api/env", method: .get, headers: fields([(.cookie, "stackctl_dashboard_8700=\(Self.token)")])).status == .unauthorized)
+            let withCookie = fields([(.cookie, "theme=dark; \(pair)")])
             let page = try await client.execute(uri: "/dashboard", method: .get, headers: withCookie)
             #expect(page.status == .ok)
             #expect(String(buffer: page.body).contains(Self.token), "the page carries the token for its own requests")
@@ -136,5 +139,18 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Int])
         #expect(object == ["tenants": 3, "events": 30000, "seed": 42])
         #expect(try FakesDesk.seedBody(fromCommand: "/b/fake-openmeter seed") == Data("{}".utf8))
+    }
+}
+
+@Suite struct LogBatchTests {
+    @Test func aStalledReaderKeepsOnlyTheNewestLinesAndCountsTheRest() {
+        let batch = LogBatch(limit: 3)
+        #expect(batch.append(LogLine(process: "a", line: "1")), "the first line of a batch wakes the writer")
+        for line in 2...5 { #expect(!batch.append(LogLine(process: "a", line: "\(line)"))) }
+        let (lines, dropped) = batch.take()
+        #expect(lines.map(\.line) == ["3", "4", "5"] && dropped == 2)
+        let (after, droppedAfter) = batch.take()
+        #expect(after.isEmpty && droppedAfter == 0)
+        #expect(batch.append(LogLine(process: "a", line: "6")), "an emptied batch wakes the writer again")
     }
 }

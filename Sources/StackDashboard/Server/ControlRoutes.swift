@@ -28,7 +28,10 @@ enum ControlRoutes {
                 switch action {
                 case "restart": try await supervisor.restart(name)
                 case "stop": try await supervisor.stop(name)
-                case "start": try await supervisor.start(name)
+                case "start":
+                    guard try await supervisor.start(name) else {
+                        throw HTTPFailure(.conflict, "\(name) is running or starting already: use restart")
+                    }
                 default: throw HTTPFailure(.notFound, "no action \(action): use restart, stop or start")
                 }
             } catch let failure as SupervisorFailure {

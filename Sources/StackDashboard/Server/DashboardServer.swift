@@ -15,6 +15,7 @@ public struct DashboardServer: Sendable {
     let fakes: FakesDesk
     let chat: ChatDesk
     let scenarios: ScenarioDesk
+    let cookie: DashboardCookie
     /// `Host` values answered; the loopback names of the port (in-process tests add their client's).
     var allowedHosts: Set<String>
 
@@ -29,6 +30,7 @@ public struct DashboardServer: Sendable {
         chat = ChatDesk(supervisor: supervisor)
         self.scenarios = ScenarioDesk(supervisor: supervisor, directory: scenarios)
         allowedHosts = HostCheckMiddleware<BasicRequestContext>.loopback(port: port)
+        cookie = DashboardCookie(port: port)
     }
 
     /// The dashboard URL `up` prints: the token in it becomes a cookie on first visit.
@@ -38,13 +40,14 @@ public struct DashboardServer: Sendable {
         let router = Router()
         router.add(middleware: HostCheckMiddleware(allowed: allowedHosts))
         router.add(middleware: OriginCheckMiddleware(port: port))
-        router.add(middleware: AccessMiddleware(check: TokenCheck(token: token)))
+        router.add(middleware: AccessMiddleware(cookie: cookie, check: TokenCheck(token: token)))
+        router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ErrorMiddleware(renderer: ControlErrorRenderer()))
         ControlRoutes.add(to: router, supervisor: supervisor)
-        FakeRoutes.add(to: router, fakes: fakes)
+        FakeRoutes.add(to: router, fakes: fakes, hub: hub)
         ChatRoutes.add(to: router, chat: chat)
         ScenarioRoutes.add(to: router, scenarios: scenarios)
-        PageRoutes(supervisor: supervisor, token: token, hub: hub, chat: chat, scenarios: scenarios).add(to: router)
+        PageRoutes(supervisor: supervisor, token: token, cookie: cookie, hub: hub, chat: chat, scenarios: scenarios).add(to: router)
         return router
     }
 

@@ -9,6 +9,7 @@ import StackSupervisor
 struct PageRoutes: Sendable {
     let supervisor: Supervisor
     let token: String
+    let cookie: DashboardCookie
     let hub: SnapshotHub
     let chat: ChatDesk
     let scenarios: ScenarioDesk
@@ -21,8 +22,7 @@ struct PageRoutes: Sendable {
                 guard TokenCheck(token: token).accepts(given) else {
                     return AccessMiddleware<BasicRequestContext>.html(DashboardPages.unauthorized(), status: .unauthorized)
                 }
-                let cookie = "\(AccessMiddleware<BasicRequestContext>.cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict"
-                return Response(status: .seeOther, headers: [.location: "/dashboard", .setCookie: cookie, .cacheControl: "no-store"])
+                return Response(status: .seeOther, headers: [.location: "/dashboard", .setCookie: cookie.setCookie, .cacheControl: "no-store"])
             }
             return AccessMiddleware<BasicRequestContext>.html(DashboardPages.overview(await context()))
         }

@@ -23,8 +23,13 @@ public struct StateDirectory: Sendable {
 
     public func seedMarker(_ process: String) -> URL { url.appendingPathComponent(".seeded-\(process)") }
 
+    /// Creates the directory and its logs, both private to this user (0700): the logs hold the ready summary,
+    /// whose dashboard and billing links carry the control token and the dev JWT.
     public func create() throws {
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        for directory in [url, logs] {
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
+        }
     }
 
     /// Takes the directory's lock for this process's lifetime (the kernel drops it when the process dies,

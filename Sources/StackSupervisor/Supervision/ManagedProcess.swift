@@ -94,7 +94,19 @@ public actor ManagedProcess {
                 sink.note("starting \(spec.name) (requested)")
             }
             let startedAt = ContinuousClock.now
-            guard let status = await runOnce() else { break }
+            guard let status = await runOnce() else {
+                // The command could not even be started (state `failed`): it waits for `start`, `restart` or a stop,
+                // as a process the policy gave up on does.
+                while !stopRequested && !restartRequested && !heldDown {
+                    guard await iterator.next(isolation: self) != nil else { break }
+                }
+                if restartRequested {
+                    restartRequested = false
+                    restarts += 1
+                    attempt = 0
+                }
+                continue
+            }
             if stopRequested { break }
             if heldDown {
                 sink.note("\(spec.name) stopped (requested): \(status); it stays down until started")
@@ -246,7 +258,7 @@ public actor ManagedProcess {
     }
 
     private func markHealthy(run: Int) {
-        guard runs == run, !stopRequested else { return }
+        guard runs == run, !stopRequested, !heldDown else { return }
         state = .running
         healthy = true
         onEvent(.healthy(name: spec.name, run: run))
@@ -290,9 +302,11 @@ public actor ManagedProcess {
         }
     }
 
-    /// Starts a process stopped by `hold()`, or one that ended and is not restarted by policy.
-    public func start() {
-        guard !spec.external, !stopRequested else { return }
+    /// Starts a process stopped by `hold()`, or one that ended and is not restarted by policy. False when there
+    /// is nothing to start: it runs, starts or restarts already.
+    @discardableResult
+    public func start() -> Bool {
+        guard !spec.external, !stopRequested else { return false }
         if heldDown {
             heldDown = false
             // Also ends the wait of a process that had ended by policy before it was held.
@@ -300,9 +314,10 @@ public actor ManagedProcess {
         } else if child == nil, state == .failed || state == .stopped {
             restartRequested = true
         } else {
-            return
+            return false
         }
         wakeups?.yield()
+        return true
     }
 
     public var isHeldDown: Bool { heldDown }

@@ -119,10 +119,11 @@ public actor Supervisor {
         try await managed(name).hold()
     }
 
-    /// Starts a process stopped by `stop(_:)` (or one that ended and is not restarted by its policy).
-    public func start(_ name: String) async throws(SupervisorFailure) {
+    /// Starts a process stopped by `stop(_:)` (or one that ended and is not restarted by its policy). False when
+    /// it is running (or starting) already.
+    public func start(_ name: String) async throws(SupervisorFailure) -> Bool {
         let process = try managed(name)
-        await process.start()
+        return await process.start()
     }
 
     private func managed(_ name: String) throws(SupervisorFailure) -> ManagedProcess {

@@ -26,7 +26,14 @@ struct DashboardClient: Sendable {
         self.token = token.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    var cookie: (String, String) { ("Cookie", "stackctl_dashboard=\(token)") }
+    /// The page's cookie, got as a browser gets it: the printed URL answers 303 with `Set-Cookie`.
+    func loginCookie() async throws -> (String, String) {
+        let reply = try await get("/dashboard?token=\(token)")
+        guard reply.status == 303, let pair = reply.headers.first(name: "Set-Cookie")?.split(separator: ";").first else {
+            throw StackTestError("the dashboard login answered HTTP \(reply.status) without a cookie")
+        }
+        return ("Cookie", String(pair))
+    }
     var bearer: (String, String) { ("Authorization", "Bearer \(token)") }
 
     func get(_ path: String, headers: [(String, String)] = []) async throws -> HTTPReply {
@@ -79,7 +86,8 @@ struct DashboardEvents {
         trigger: @Sendable () async throws -> Void, until: (Event) -> Bool
     ) async throws -> Event {
         var request = HTTPClientRequest(url: client.base + "/dashboard/events" + query)
-        request.headers.add(name: "Cookie", value: "stackctl_dashboard=\(client.token)")
+        let cookie = try await client.loginCookie()
+        request.headers.add(name: cookie.0, value: cookie.1)
         let response = try await HTTPClient.shared.execute(request, timeout: .hours(1))
         guard response.status == .ok else { throw StackTestError("event stream: HTTP \(response.status)") }
         var buffer = ""

@@ -39,11 +39,22 @@ actor ChatDesk {
         var ids = context.stackSession.map { [$0] } ?? []
         ids += ownSessions.filter { $0 != context.stackSession }.reversed()
         var views: [ChatSessionView] = []
+        var gone: Set<String> = []
         for id in ids {
-            // A session gone (a reset) is left out.
-            guard let session = try? await context.client.session(id) else { continue }
-            views.append(ChatSessionView(id: session.id, title: session.title, createdAt: session.createdAt,
-                                         isStackSession: session.id == context.stackSession))
+            do {
+                let session = try await context.client.session(id)
+                views.append(ChatSessionView(id: session.id, title: session.title, createdAt: session.createdAt,
+                                             isStackSession: session.id == context.stackSession))
+            } catch StackClientError.unexpectedStatus(_, 404, _) {
+                // Gone (a reset): forgotten.
+                gone.insert(id)
+            } catch {
+                // TAIS busy or down: left out this time, kept.
+            }
+        }
+        if !gone.isEmpty {
+            ownSessions.removeAll { gone.contains($0) }
+            try? JSONEncoder().encode(ownSessions).write(to: sessionsFile, options: .atomic)
         }
         return views
     }

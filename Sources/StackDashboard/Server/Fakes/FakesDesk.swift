@@ -24,13 +24,13 @@ actor FakesDesk {
     // MARK: clock
 
     /// Every fake's clock, in process-name order.
-    func clocks() async -> [ClockReading] {
-        await forEachFake { name, url in try await self.clock(name, .GET, url + "/_fake/clock", body: nil) }
+    func clocks() async throws -> [ClockReading] {
+        try await forEachFake("read") { name, url in try await self.clock(name, .GET, url + "/_fake/clock", body: nil) }
     }
 
     func advanceClocks(by seconds: Double) async throws -> [ClockReading] {
         let body = try JSONSerialization.data(withJSONObject: ["seconds": seconds])
-        let readings = await forEachFake { name, url in
+        let readings = try await forEachFake("moved") { name, url in
             try await self.clock(name, .POST, url + "/_fake/clock/advance", body: Array(body))
         }
         supervisor.sink.note("moved every fake's clock by \(Self.describe(seconds)) (dashboard)")
@@ -38,8 +38,10 @@ actor FakesDesk {
         return readings
     }
 
-    func realClocks() async -> [ClockReading] {
-        let readings = await forEachFake { name, url in try await self.clock(name, .POST, url + "/_fake/clock/real", body: nil) }
+    func realClocks() async throws -> [ClockReading] {
+        let readings = try await forEachFake("set to real time") { name, url in
+            try await self.clock(name, .POST, url + "/_fake/clock/real", body: nil)
+        }
         supervisor.sink.note("every fake's clock is back to real time (dashboard)")
         await supervisor.checkRegistration()
         return readings
@@ -53,19 +55,34 @@ actor FakesDesk {
         return clock
     }
 
+    /// nil for a fake without a clock (404).
     private func clock(_ name: String, _ method: HTTPMethod, _ url: String, body: [UInt8]?) async throws -> ClockReading? {
         let reply = try await http.send(method, url, headers: [("Content-Type", "application/json")], body: body)
-        guard reply.status == 200 else { return nil }
+        if reply.status == 404 { return nil }
+        guard reply.status == 200 else { throw HTTPFailure(.badGateway, "HTTP \(reply.status) \(reply.text)") }
         let clock = try JSONDecoder().decode(ClockView.self, from: Data(reply.body))
         return ClockReading(process: name, now: clock.now, mode: clock.mode, offsetSeconds: clock.offsetSeconds)
     }
 
     /// Runs `body` for each fake, one after another (a handful); a fake without a clock (fake-openmeter: its events
     /// carry their own times) answers 404 and is left out.
-    private func forEachFake(_ body: (String, String) async throws -> ClockReading?) async -> [ClockReading] {
+    /// Every fake is tried; one that fails is named in a 502 (their clocks now disagree, which breaks webhook
+    /// signatures until it is fixed: start it and press the button again, or go back to real time).
+    private func forEachFake(_ verb: String, _ body: (String, String) async throws -> ClockReading?) async throws -> [ClockReading] {
         var readings: [ClockReading] = []
+        var failures: [String] = []
         for (name, url) in await fakeProcesses() {
-            if let reading = try? await body(name, url) { readings.append(reading) }
+            do {
+                if let reading = try await body(name, url) { readings.append(reading) }
+            } catch let failure as HTTPFailure {
+                failures.append("\(name) (\(failure.detail))")
+            } catch {
+                failures.append("\(name) (\(error); is it stopped?)")
+            }
+        }
+        guard failures.isEmpty else {
+            let done = readings.isEmpty ? "no clock was \(verb)" : "\(readings.map(\.process).joined(separator: ", ")) \(verb)"
+            throw HTTPFailure(.badGateway, "\(done); not reached: \(failures.joined(separator: "; "))")
         }
         return readings
     }

@@ -54,8 +54,8 @@ struct EventStream: Sendable {
                 if !frames.isEmpty { yield.yield(.frame(frames.joined())) }
                 group.addTask {
                     for await line in lines where logs == "all" || line.process == logs {
-                        pending.append(line)
-                        yield.yield(.logsReady)
+                        // One wake-up per batch: a flood never crowds snapshots out of `items`.
+                        if pending.append(line) { yield.yield(.logsReady) }
                     }
                 }
             }
@@ -71,8 +71,13 @@ struct EventStream: Sendable {
                 case .frame(let text):
                     try await writer.write(ByteBuffer(string: text))
                 case .logsReady:
-                    let batch = pending.take()
-                    if !batch.isEmpty { try await writer.write(ByteBuffer(string: batch.map(EventFrames.log).joined())) }
+                    let (batch, dropped) = pending.take()
+                    var text = batch.map(EventFrames.log).joined()
+                    if dropped > 0 {
+                        let note = LogLine(process: "stackctl", line: "… \(dropped) log lines skipped: this page fell behind (reload for the tail)")
+                        text = EventFrames.log(note) + text
+                    }
+                    if !text.isEmpty { try await writer.write(ByteBuffer(string: text)) }
                 }
             }
             group.cancelAll()
@@ -105,16 +110,34 @@ struct ScenarioEvent: Encodable {
     }
 }
 
-/// Lines waiting for the writer, shared by the forwarding task and the writer loop.
+/// Lines waiting for the writer, shared by the forwarding task and the writer loop. At most `limit` wait; a reader
+/// that falls further behind loses the oldest (counted, and said in the stream), so a stalled page cannot make
+/// stackctl's memory grow.
 final class LogBatch: Sendable {
-    private let lines = Mutex<[LogLine]>([])
+    private let state = Mutex<(lines: [LogLine], dropped: Int)>(([], 0))
+    let limit: Int
 
-    func append(_ line: LogLine) { lines.withLock { $0.append(line) } }
+    init(limit: Int = 5_000) {
+        self.limit = limit
+    }
 
-    func take() -> [LogLine] {
-        lines.withLock { lines in
-            defer { lines.removeAll(keepingCapacity: true) }
-            return lines
+    /// True when the batch was empty (the writer needs a wake-up).
+    func append(_ line: LogLine) -> Bool {
+        state.withLock { state in
+            let wasEmpty = state.lines.isEmpty
+            if state.lines.count >= limit {
+                state.lines.removeFirst(state.lines.count - limit + 1)
+                state.dropped += 1
+            }
+            state.lines.append(line)
+            return wasEmpty
+        }
+    }
+
+    func take() -> (lines: [LogLine], dropped: Int) {
+        state.withLock { state in
+            defer { state = ([], 0) }
+            return state
         }
     }
 }

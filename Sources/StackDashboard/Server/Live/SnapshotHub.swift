@@ -10,7 +10,8 @@ final class SnapshotHub: Sendable {
     private let changes: ChangeSignal
     private let resourcePeriod: Duration
     private let state = Mutex<(next: Int, listeners: [Int: AsyncStream<DashboardSnapshot>.Continuation], latest: DashboardSnapshot?)>((0, [:], nil))
-    /// Wakes the producer when the first page arrives (it then starts ticking).
+    /// Wakes the producer when the first page arrives (it then starts ticking), or after a fakes' control changed
+    /// what only a full reading shows (the clock, faults).
     private let arrivals = ChangeSignal()
 
     init(source: SnapshotSource, changes: ChangeSignal, resourcePeriod: Duration = .seconds(2)) {
@@ -19,22 +20,33 @@ final class SnapshotHub: Sendable {
         self.resourcePeriod = resourcePeriod
     }
 
-    /// The current snapshot first, then each one that differs from the one before.
+    /// The current snapshot first, then each one that differs from the one before. The first page after a quiet
+    /// spell gets a fresh one: `latest` is dropped when the last page goes, since nothing kept it current.
     func subscribe() async -> AsyncStream<DashboardSnapshot> {
         let (stream, continuation) = AsyncStream<DashboardSnapshot>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let latest = state.withLock { $0.latest }
-        continuation.yield(latest == nil ? await source.snapshot(resample: true) : latest!)
+        let cached = state.withLock { $0.latest }
+        let fresh = cached == nil ? await source.snapshot(resample: true) : nil
         let id = state.withLock { state in
+            // Registered and given its first snapshot under one lock, so a publish cannot slip in between or
+            // arrive before an older snapshot.
+            if let fresh, state.latest == nil { state.latest = fresh }
+            continuation.yield(state.latest ?? fresh!)
             state.next += 1
             state.listeners[state.next] = continuation
             return state.next
         }
         continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.listeners.removeValue(forKey: id) }
+            self?.state.withLock { state in
+                state.listeners.removeValue(forKey: id)
+                if state.listeners.isEmpty { state.latest = nil }
+            }
         }
         arrivals.notify()
         return stream
     }
+
+    /// A full reading now (the fakes' clock or faults just changed).
+    func refresh() { arrivals.notify() }
 
     /// The latest snapshot, fresh when nobody is listening (a page load).
     func current() async -> DashboardSnapshot {

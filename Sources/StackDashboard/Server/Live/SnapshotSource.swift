@@ -9,14 +9,18 @@ actor SnapshotSource {
     let fakes: FakesDesk
     private var sampler = ResourceSampler()
     private var lastResources: [Int32: (rss: Int64, cpu: Double?)] = [:]
+    /// Read over HTTP from the fakes on resource ticks only: a state change must not wait on a fake (perhaps the
+    /// very one that is stopping).
+    private var clock: ClockView?
+    private var faults: [String] = []
 
     init(supervisor: Supervisor, fakes: FakesDesk) {
         self.supervisor = supervisor
         self.fakes = fakes
     }
 
-    /// `resample`: read /proc again (every resource tick); otherwise reuse the last readings, so a state change
-    /// is not slowed by it and CPU is always measured over a whole tick.
+    /// `resample`: read /proc and the fakes' clock and faults again (every resource tick); otherwise reuse the last
+    /// readings, so a state change is not slowed by them and CPU is always measured over a whole tick.
     func snapshot(resample: Bool) async -> DashboardSnapshot {
         let status = await supervisor.status()
         let uptimes = await supervisor.uptimes()
@@ -24,7 +28,10 @@ actor SnapshotSource {
         if resample || pids.contains(where: { lastResources[$0] == nil }) {
             lastResources = sampler.sample(pids)
         }
-        let clock = await fakes.taisClock()
+        if resample {
+            clock = await fakes.taisClock()
+            faults = await fakes.openMeterFaultKinds()
+        }
         let env = await supervisor.environment()
         let processes = status.services.map { service in
             let usage = service.pid.flatMap { lastResources[$0] }
@@ -42,7 +49,7 @@ actor SnapshotSource {
         }
         return DashboardSnapshot(
             state: status.state.rawValue, processes: processes, registration: registration, clock: clock,
-            openMeterFaults: await fakes.openMeterFaultKinds(), billingLink: Self.billingLink(status: status, env: env),
+            openMeterFaults: faults, billingLink: Self.billingLink(status: status, env: env),
             takenAtMs: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
     }
 

@@ -9,8 +9,12 @@ import StackHTTP
 /// - reads (`GET`): the control token as `Authorization: Bearer` or the dashboard cookie;
 /// - everything that changes something: the bearer token only. The cookie alone never suffices, so a page that
 ///   gets a browser to send a request with the cookie still cannot act.
+///
+/// Browsers send a host's cookies to every port on it, so the cookie is named after this port (two stacks do not
+/// overwrite each other's) and holds a secret of its own, not the control token: the fakes' pages and any other
+/// local server on 127.0.0.1 receive it, and it opens nothing but this dashboard's reads.
 struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var cookieName: String { "stackctl_dashboard" }
+    let cookie: DashboardCookie
     let check: TokenCheck
     let openPaths: Set<String> = ["/health", "/api/status"]
 
@@ -22,7 +26,7 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         let bearer = Self.bearer(request)
         let allowed = check.accepts(bearer)
-            || (!OriginCheckMiddleware<Context>.isMutating(request.method) && check.accepts(Self.cookie(request)))
+            || (!OriginCheckMiddleware<Context>.isMutating(request.method) && cookie.check.accepts(cookie.value(in: request)))
         guard allowed else {
             if path == "/dashboard" || path.hasPrefix("/dashboard/"), request.method == .get {
                 return Self.html(DashboardPages.unauthorized(), status: .unauthorized)
@@ -35,16 +39,6 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
     static func bearer(_ request: Request) -> Substring? {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
         return header.dropFirst(7)
-    }
-
-    static func cookie(_ request: Request) -> Substring? {
-        for header in request.headers[values: .cookie] {
-            for pair in header.split(separator: ";") {
-                let trimmed = pair.drop { $0 == " " }
-                if trimmed.hasPrefix(cookieName + "=") { return trimmed.dropFirst(cookieName.count + 1) }
-            }
-        }
-        return nil
     }
 
     static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
