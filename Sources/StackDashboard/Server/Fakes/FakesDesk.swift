@@ -35,6 +35,7 @@ actor FakesDesk {
         }
         supervisor.sink.note("moved every fake's clock by \(Self.describe(seconds)) (dashboard)")
         await supervisor.checkRegistration()
+        await waitForValidRegistration(within: .seconds(10))
         return readings
     }
 
@@ -45,6 +46,21 @@ actor FakesDesk {
         supervisor.sink.note("every fake's clock is back to real time (dashboard)")
         await supervisor.checkRegistration()
         return readings
+    }
+
+    /// Returns once the registration is valid on TAIS's moved clock (at once when the jump did not expire it; after
+    /// the keeper's renewal when it did), so a chat sent right after a "+1 day" is never answered by an expired
+    /// tool. Gives up after `within` (the keeper keeps retrying and the page shows it).
+    private func waitForValidRegistration(within limit: Duration) async {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            guard let registration = await supervisor.status().registration else { return }
+            if registration.state == "registered", let now = await taisClock()?.now,
+               let left = SnapshotSource.secondsLeft(registration.expiresAt, now: now), left > 0 {
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     /// fake-tais's clock (the registration's expiry is on it); nil without a fake TAIS.
