@@ -9,7 +9,7 @@ public final class LogSink: Sendable {
     private let state: Mutex<State>
     private let console: ConsoleStyle?
     /// Live tails (the dashboard): each gets every line after it subscribed; a slow one drops its oldest.
-    private let listeners = Mutex<(next: Int, continuations: [Int: AsyncStream<LogLine>.Continuation])>((0, [:]))
+    private let listeners = Broadcast<LogLine>()
 
     public enum ConsoleStyle: Sendable {
         case plain
@@ -72,22 +72,10 @@ public final class LogSink: Sendable {
     /// Every line written from now on, as it is written. At most `buffer` lines wait for a slow reader; older ones
     /// are dropped (a live view can always reload the tail).
     public func subscribe(buffer: Int = 2_000) -> AsyncStream<LogLine> {
-        let (stream, continuation) = AsyncStream<LogLine>.makeStream(bufferingPolicy: .bufferingNewest(buffer))
-        let id = listeners.withLock { state in
-            state.next += 1
-            state.continuations[state.next] = continuation
-            return state.next
-        }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.listeners.withLock { $0.continuations.removeValue(forKey: id) }
-        }
-        return stream
+        listeners.subscribe(buffer: buffer)
     }
 
-    private func publish(_ line: LogLine) {
-        let continuations = listeners.withLock { $0.continuations.isEmpty ? [] : Array($0.continuations.values) }
-        for continuation in continuations { continuation.yield(line) }
-    }
+    private func publish(_ line: LogLine) { listeners.send(line) }
 
     private static func writeConsole(_ text: String) {
         ConsoleOutput.standardOutput(text)

@@ -2,7 +2,6 @@ import Foundation
 import StackHTTP
 import StackScenarios
 import StackSupervisor
-import Synchronization
 
 /// Scenario runs started from the dashboard: one at a time (they move shared clocks and faults), each report kept
 /// (the last 20) and every change of it sent to the open pages.
@@ -17,7 +16,7 @@ actor ScenarioDesk {
     private var runs: [String: Run] = [:]
     private var order: [String] = []
     private var running: String?
-    private let listeners = Mutex<(next: Int, continuations: [Int: AsyncStream<Run>.Continuation])>((0, [:]))
+    private let listeners = Broadcast<Run>()
     /// Runs are started here and awaited by `DashboardServer.run`'s task group (no unowned tasks).
     private let starts: AsyncStream<(String, Scenario)>.Continuation
     let startStream: AsyncStream<(String, Scenario)>
@@ -76,20 +75,8 @@ actor ScenarioDesk {
             if order.count > 20 { runs[order.removeFirst()] = nil }
         }
         runs[run.runId] = run
-        let continuations = listeners.withLock { Array($0.continuations.values) }
-        for continuation in continuations { continuation.yield(run) }
+        listeners.send(run)
     }
 
-    nonisolated func subscribe() -> AsyncStream<Run> {
-        let (stream, continuation) = AsyncStream<Run>.makeStream(bufferingPolicy: .bufferingNewest(64))
-        let id = listeners.withLock { state in
-            state.next += 1
-            state.continuations[state.next] = continuation
-            return state.next
-        }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.listeners.withLock { $0.continuations.removeValue(forKey: id) }
-        }
-        return stream
-    }
+    nonisolated func subscribe() -> AsyncStream<Run> { listeners.subscribe(buffer: 64) }
 }
