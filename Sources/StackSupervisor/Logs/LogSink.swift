@@ -87,10 +87,29 @@ public final class LogSink: Sendable {
         return Self.tail(of: file, count: count)
     }
 
+    /// Reads backwards from the end in 64 KiB steps until it has `count` lines, so a page asking for the last 200
+    /// lines of a 10 MB log reads a few KiB, not the file.
     public static func tail(of file: URL, count: Int) -> [String] {
-        guard count > 0, let data = try? Data(contentsOf: file) else { return [] }
+        guard count > 0, let handle = try? FileHandle(forReadingFrom: file) else { return [] }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd() else { return [] }
+        var offset = size
+        var chunks: [Data] = []
+        var newlines = 0
+        let step: UInt64 = 64 * 1024
+        // One newline more than lines wanted: the first of them may be cut.
+        while offset > 0, newlines <= count {
+            let start = offset > step ? offset - step : 0
+            guard (try? handle.seek(toOffset: start)) != nil, let chunk = try? handle.read(upToCount: Int(offset - start)) else { break }
+            newlines += chunk.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+            chunks.append(chunk)
+            offset = start
+        }
+        let data = chunks.reversed().reduce(into: Data()) { $0.append($1) }
         var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last == "" { lines.removeLast() }
+        // A line cut at the chunk's start is not whole; it is dropped unless the file was read from its beginning.
+        if offset > 0, !lines.isEmpty { lines.removeFirst() }
         return lines.suffix(count).map(String.init)
     }
 }
