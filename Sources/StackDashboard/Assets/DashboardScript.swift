@@ -195,7 +195,14 @@ enum DashboardScript {
         setLive("offline", "offline: retrying");
         const delay = Math.min(30000, 1000 * 2 ** Math.min(retries, 5));
         retries += 1;
-        retryTimer = setTimeout(() => connect(url, handlers), delay);
+        // A new `stackctl up` has a new cookie secret: this page's cookie is refused (401) for good.
+        fetch(location.pathname, { cache: "no-store" }).then((response) => {
+          if (response.status === 401) {
+            setLive("offline", "signed out: open the URL `stackctl dashboard` prints");
+          } else {
+            retryTimer = setTimeout(() => connect(url, handlers), delay);
+          }
+        }, () => { retryTimer = setTimeout(() => connect(url, handlers), delay); });
       } else {
         setLive("connecting", "reconnecting\u2026");
       }
