@@ -11,7 +11,9 @@ struct ResourceSampler: Sendable {
         var next: [Int32: ProcessUsage] = [:]
         for pid in pids {
             guard let usage = ProcessUsage.read(pid: pid) else { continue }
-            result[pid] = (usage.rssBytes, previous[pid].flatMap { usage.cpuPercent(since: $0) })
+            // A reading from before a quiet spell (no page open) would average over hours: not shown until the next.
+            let recent = previous[pid].flatMap { usage.takenAt - $0.takenAt <= .seconds(10) ? $0 : nil }
+            result[pid] = (usage.rssBytes, recent.flatMap { usage.cpuPercent(since: $0) })
             next[pid] = usage
         }
         previous = next
