@@ -24,6 +24,13 @@ enum ControlRoutes {
         router.post("/api/processes/:name/:action") { _, context in
             let name = context.parameters.get("name") ?? ""
             let action = context.parameters.get("action") ?? ""
+            let processes = supervisor.configuration.plan.processes
+            guard let process = processes[name] else {
+                throw HTTPFailure(.notFound, "no process named \"\(name)\" (the stack has \(processes.keys.sorted().joined(separator: ", ")))")
+            }
+            guard !process.external else {
+                throw HTTPFailure(.conflict, "\(name) is external (a real service in use, not started by stackctl): nothing to \(action)")
+            }
             do {
                 switch action {
                 case "restart": try await supervisor.restart(name)
@@ -35,8 +42,8 @@ enum ControlRoutes {
                 default: throw HTTPFailure(.notFound, "no action \(action): use restart, stop or start")
                 }
             } catch let failure as SupervisorFailure {
-                let external = failure.message.contains("is external")
-                throw HTTPFailure(external ? .conflict : .notFound, failure.message)
+                // Before the processes exist (start-up): the name is right, there is just nothing to act on yet.
+                throw HTTPFailure(.conflict, failure.message)
             }
             let past = ["restart": "restarted", "stop": "stopped", "start": "started"][action] ?? action
             return try JSONResponse.make([past: name], status: .accepted)

@@ -20,13 +20,12 @@ public struct DashboardServer: Sendable {
     var allowedHosts: Set<String>
 
     /// `scenarios`: the directory of scenario files (`compose/scenarios`).
-    public init(supervisor: Supervisor, port: Int, token: String, scenarios: URL, resourcePeriod: Duration = .seconds(2)) {
+    public init(supervisor: Supervisor, port: Int, token: String, scenarios: URL) {
         self.supervisor = supervisor
         self.port = port
         self.token = token
         fakes = FakesDesk(supervisor: supervisor)
-        hub = SnapshotHub(source: SnapshotSource(supervisor: supervisor, fakes: fakes), changes: supervisor.changes,
-                          resourcePeriod: resourcePeriod)
+        hub = SnapshotHub(source: SnapshotSource(supervisor: supervisor, fakes: fakes), changes: supervisor.changes)
         chat = ChatDesk(supervisor: supervisor)
         self.scenarios = ScenarioDesk(supervisor: supervisor, directory: scenarios)
         allowedHosts = HostCheckMiddleware<BasicRequestContext>.loopback(port: port)

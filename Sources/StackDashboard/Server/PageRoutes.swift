@@ -20,33 +20,35 @@ struct PageRoutes: Sendable {
             // The printed URL carries the token once: it becomes a cookie and leaves the address bar.
             if let given = request.uri.queryParameters.get("token") {
                 guard TokenCheck(token: token).accepts(given) else {
-                    return AccessMiddleware<BasicRequestContext>.html(DashboardPages.unauthorized(), status: .unauthorized)
+                    return HTMLPage.response(DashboardPages.unauthorized(), status: .unauthorized)
                 }
                 return Response(status: .seeOther, headers: [.location: "/dashboard", .setCookie: cookie.setCookie, .cacheControl: "no-store"])
             }
-            return AccessMiddleware<BasicRequestContext>.html(DashboardPages.overview(await context()))
+            return HTMLPage.response(DashboardPages.overview(await context()))
         }
         router.get("/dashboard/logs") { request, _ in
             let selected = request.uri.queryParameters.get("process").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
             let page = await context()
-            if let selected, !page.processNames.contains(selected), selected != "stackctl" {
+            if let selected, !supervisor.hasLog(selected) {
                 throw HTTPFailure(.notFound, "no process named \(selected)")
             }
-            return AccessMiddleware<BasicRequestContext>.html(DashboardPages.logs(page, selected: selected))
+            return HTMLPage.response(DashboardPages.logs(page, selected: selected))
         }
         router.get("/dashboard/chat") { request, _ in
             var page = await context()
             page.balanceCredits = await chat.balance()
             let sessions = (try? await chat.sessions()) ?? []
             let selected = request.uri.queryParameters.get("session").map { String($0) } ?? sessions.first?.id
-            let messages = selected.flatMap { id in sessions.contains { $0.id == id } ? id : nil } == nil
-                ? [] : ((try? await chat.messages(selected!)) ?? [])
-            return AccessMiddleware<BasicRequestContext>.html(
+            var messages: [ChatMessageView] = []
+            if let selected, sessions.contains(where: { $0.id == selected }) {
+                messages = (try? await chat.messages(selected)) ?? []
+            }
+            return HTMLPage.response(
                 DashboardPages.chat(page, sessions: sessions, selected: selected, messages: messages))
         }
         router.get("/dashboard/scenarios") { _, _ in
             let list = (try? await scenarios.summaries()) ?? []
-            return AccessMiddleware<BasicRequestContext>.html(DashboardPages.scenarios(await context(), scenarios: list))
+            return HTMLPage.response(DashboardPages.scenarios(await context(), scenarios: list))
         }
         router.get("/dashboard/assets/dashboard.js") { _, _ in
             Self.asset(DashboardScript.source, type: "text/javascript; charset=utf-8")
@@ -57,7 +59,7 @@ struct PageRoutes: Sendable {
         router.get("/dashboard/events") { request, _ in
             let logs = request.uri.queryParameters.get("logs").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
             let tail = request.uri.queryParameters.get("tail").flatMap { Int($0) } ?? 200
-            if let logs, logs != "all", logs != "stackctl", supervisor.configuration.plan.processes[logs] == nil {
+            if let logs, logs != "all", !supervisor.hasLog(logs) {
                 throw HTTPFailure(.notFound, "no process named \(logs)")
             }
             return EventStream(hub: hub, sink: supervisor.sink, scenarios: scenarios, logs: logs,

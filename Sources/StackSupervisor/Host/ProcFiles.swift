@@ -66,6 +66,10 @@ struct ProcStatLine: Equatable {
     var processGroup: Int32
     /// Field 22: clock ticks since boot when the process started.
     var startTime: UInt64
+    /// Fields 14 + 15, utime + stime, in clock ticks; nil when the line is cut short.
+    var cpuTicks: UInt64?
+    /// Field 24: resident set size in pages; nil when the line is cut short.
+    var residentPages: Int64?
 
     var isZombie: Bool { state == "Z" || state == "X" || state == "x" }
 
@@ -79,6 +83,10 @@ struct ProcStatLine: Equatable {
         self.parent = parent
         self.processGroup = group
         self.startTime = start
+        if fields.count >= 22, let user = UInt64(fields[11]), let system = UInt64(fields[12]), let pages = Int64(fields[21]) {
+            cpuTicks = user + system
+            residentPages = pages
+        }
     }
 
     static func read(_ pid: Int32) -> ProcStatLine? {

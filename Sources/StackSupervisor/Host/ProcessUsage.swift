@@ -15,17 +15,13 @@ public struct ProcessUsage: Sendable, Equatable {
     private static let pageSize = Int64(max(sysconf(Int32(_SC_PAGESIZE)), 1))
 
     public static func read(pid: Int32) -> ProcessUsage? {
-        guard pid > 0, let text = ProcFiles.text("/proc/\(pid)/stat") else { return nil }
+        guard let text = ProcFiles.text("/proc/\(pid)/stat"), pid > 0 else { return nil }
         return parse(text, pid: pid, at: .now)
     }
 
-    /// Fields after `comm` (which may hold spaces and parentheses): field N is at index N − 3.
     static func parse(_ text: String, pid: Int32, at instant: ContinuousClock.Instant) -> ProcessUsage? {
-        guard let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(whereSeparator: { $0 == " " || $0 == "\n" })
-        guard fields.count >= 22, let user = UInt64(fields[11]), let system = UInt64(fields[12]),
-              let pages = Int64(fields[21]) else { return nil }
-        return ProcessUsage(pid: pid, cpuTicks: user + system, rssBytes: pages * pageSize, takenAt: instant)
+        guard let line = ProcStatLine(text), let ticks = line.cpuTicks, let pages = line.residentPages else { return nil }
+        return ProcessUsage(pid: pid, cpuTicks: ticks, rssBytes: pages * pageSize, takenAt: instant)
     }
 
     /// Percent of one core used between `earlier` and this reading; nil for another process or no time between.

@@ -25,6 +25,4 @@ public final class Broadcast<Element: Sendable>: Sendable {
         }
         return stream
     }
-
-    public var listenerCount: Int { listeners.withLock { $0.continuations.count } }
 }

@@ -10,6 +10,4 @@ public final class ChangeSignal: Sendable {
 
     /// A stream that yields after each change (coalesced); it ends when the consumer drops it.
     public func subscribe() -> AsyncStream<Void> { broadcast.subscribe(buffer: 1) }
-
-    public var subscriberCount: Int { broadcast.listenerCount }
 }

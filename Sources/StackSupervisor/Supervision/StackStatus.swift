@@ -26,3 +26,13 @@ public struct StackStatus: Codable, Sendable {
         self.registration = registration
     }
 }
+
+extension StackStatus {
+    /// fake-tais's login link to Settings → Billing with the dev token (`env`'s `TAIS_JWT`), when fake-tais runs
+    /// here rather than a real TAIS. The token is a JWT, whose characters need no escaping in a query.
+    public func billingLink(env: [String: String]) -> String? {
+        guard let tais = env["TAIS_URL"], let token = env["TAIS_JWT"],
+              services.contains(where: { $0.name == "fake-tais" && $0.state != .external }) else { return nil }
+        return "\(tais)/login?token=\(token)&next=/settings/billing"
+    }
+}

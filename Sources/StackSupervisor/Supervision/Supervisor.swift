@@ -159,10 +159,15 @@ public actor Supervisor {
     public var registers: Bool { registration != nil }
 
     public func logTail(_ name: String?, count: Int) throws(SupervisorFailure) -> [String] {
-        if let name, configuration.plan.processes[name] == nil {
+        if let name, !hasLog(name) {
             throw .usage("no process named \"\(name)\"")
         }
         return sink.tail(name, count: count)
+    }
+
+    /// A log of its own: each process's, and `stackctl` (the supervisor's notes).
+    public nonisolated func hasLog(_ name: String) -> Bool {
+        name == "stackctl" || configuration.plan.processes[name] != nil
     }
 
     // MARK: run

@@ -15,13 +15,6 @@ struct ReadySummary {
     /// How the user runs stackctl: `scripts/stackctl` sets STACKCTL_COMMAND so the hints name it.
     var program: String { ProcessInfo.processInfo.environment["STACKCTL_COMMAND"] ?? "stackctl" }
 
-    /// fake-tais's login link to its billing page, with the dev token (only when fake-tais runs here).
-    var billingLink: String? {
-        guard let tais = env["TAIS_URL"], let token = env["TAIS_JWT"],
-              status.services.contains(where: { $0.name == "fake-tais" && $0.state != .external })
-        else { return nil }
-        return "\(tais)/login?token=\(token)&next=/settings/billing"
-    }
 
     var text: String {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -48,7 +41,7 @@ struct ReadySummary {
             lines.append("Dashboard (processes, logs, clock and faults, chat, scenarios; the link carries this run's token):")
             lines.append("  \(dashboardURL)")
         }
-        if let link = billingLink {
+        if let link = status.billingLink(env: env) {
             lines.append("Settings → Billing (buy credits through fake-stripe's pay page; the link logs you in):")
             lines.append("  \(link)")
         }

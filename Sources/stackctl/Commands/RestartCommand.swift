@@ -19,7 +19,8 @@ struct RestartCommand: AsyncParsableCommand {
         let reply = try await client.post("/api/processes/\(name)/restart")
         switch reply.status {
         case 202: print("restarted \(name)")
-        case 404: throw fail(reply.error ?? "no process named \(name)", code: 2)
+        // 404 no such process, 409 an external one: bad usage, as before the dashboard's routes.
+        case 404, 409: throw fail(reply.error ?? "no process named \(name)", code: 2)
         default: throw fail(reply.error ?? "restart failed (HTTP \(reply.status))", code: 1)
         }
     }

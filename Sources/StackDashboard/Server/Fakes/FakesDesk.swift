@@ -103,25 +103,25 @@ actor FakesDesk {
         return readings
     }
 
-    /// The running fakes (processes answering `GET /_fake/faults`), sorted by name.
+    /// The fakes stackctl runs (processes answering `GET /_fake/faults`), sorted by name. Where each process
+    /// listens is fixed by the run's plan; whether it is a fake is asked once (a process not up yet is asked again).
     func fakeProcesses() async -> [(String, String)] {
-        let status = await supervisor.status()
+        let plan = supervisor.configuration.plan
         var result: [(String, String)] = []
-        for service in status.services where service.state != .external {
-            guard let url = service.url else { continue }
+        for name in plan.processes.keys.sorted() {
+            guard let process = plan.processes[name], !process.external, let url = process.url else { continue }
             if isFake[url] == nil {
                 guard let reply = try? await quick.get(url + "/_fake/faults") else { continue }
                 isFake[url] = reply.status == 200
             }
-            if isFake[url] == true { result.append((service.name, url)) }
+            if isFake[url] == true { result.append((name, url)) }
         }
         return result
     }
 
     /// The URL of the service carrying `envKey` (TAIS_URL, OPENMETER_URL, …) when stackctl runs it as a fake.
     private func fakeURL(envKey: String) async -> String? {
-        let env = await supervisor.environment()
-        guard let url = env[envKey] else { return nil }
+        guard let url = supervisor.configuration.plan.variables[envKey] else { return nil }
         return await fakeProcesses().first { $0.1 == url }?.1
     }
 

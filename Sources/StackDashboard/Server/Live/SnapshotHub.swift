@@ -8,16 +8,16 @@ import Synchronization
 final class SnapshotHub: Sendable {
     private let source: SnapshotSource
     private let changes: ChangeSignal
-    private let resourcePeriod: Duration
+    /// RSS, CPU and the fakes' clock and faults are read this often while a page is open.
+    static let resourcePeriod = Duration.seconds(2)
     private let state = Mutex<(next: Int, listeners: [Int: AsyncStream<DashboardSnapshot>.Continuation], latest: DashboardSnapshot?)>((0, [:], nil))
     /// Wakes the producer when the first page arrives (it then starts ticking), or after a fakes' control changed
     /// what only a full reading shows (the clock, faults).
     private let arrivals = ChangeSignal()
 
-    init(source: SnapshotSource, changes: ChangeSignal, resourcePeriod: Duration = .seconds(2)) {
+    init(source: SnapshotSource, changes: ChangeSignal) {
         self.source = source
         self.changes = changes
-        self.resourcePeriod = resourcePeriod
     }
 
     /// The current snapshot first, then each one that differs from the one before. The first page after a quiet
@@ -62,9 +62,9 @@ final class SnapshotHub: Sendable {
             let (wakes, wake) = AsyncStream<Bool>.makeStream(bufferingPolicy: .bufferingNewest(8))
             group.addTask { for await _ in changed { wake.yield(false) } }
             group.addTask { for await _ in arrived { wake.yield(true) } }
-            group.addTask { [resourcePeriod] in
+            group.addTask {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: resourcePeriod)
+                    try? await Task.sleep(for: Self.resourcePeriod)
                     if self.hasListeners { wake.yield(true) }
                 }
             }

@@ -49,7 +49,7 @@ actor SnapshotSource {
         }
         return DashboardSnapshot(
             state: status.state.rawValue, processes: processes, registration: registration, clock: clock,
-            openMeterFaults: faults, billingLink: Self.billingLink(status: status, env: env),
+            openMeterFaults: faults, billingLink: status.billingLink(env: env),
             takenAtMs: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
     }
 
@@ -67,14 +67,5 @@ actor SnapshotSource {
             nowSeconds = Date().timeIntervalSince1970
         }
         return Double(expires.seconds) + Double(expires.nanos) / 1e9 - nowSeconds
-    }
-
-    /// fake-tais's login link to Settings → Billing with the dev token, when fake-tais runs here.
-    static func billingLink(status: StackStatus, env: [String: String]) -> String? {
-        guard let tais = env["TAIS_URL"], let token = env["TAIS_JWT"],
-              status.services.contains(where: { $0.name == "fake-tais" && $0.state != .external }) else { return nil }
-        var query = URLComponents()
-        query.queryItems = [URLQueryItem(name: "token", value: token), URLQueryItem(name: "next", value: "/settings/billing")]
-        return tais + "/login" + (query.string ?? "")
     }
 }

@@ -29,7 +29,7 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
             || (!OriginCheckMiddleware<Context>.isMutating(request.method) && cookie.check.accepts(cookie.value(in: request)))
         guard allowed else {
             if path == "/dashboard" || path.hasPrefix("/dashboard/"), request.method == .get {
-                return Self.html(DashboardPages.unauthorized(), status: .unauthorized)
+                return HTMLPage.response(DashboardPages.unauthorized(), status: .unauthorized)
             }
             return try JSONResponse.make(["error": "the control token is missing or wrong"], status: .unauthorized)
         }
@@ -39,15 +39,5 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
     static func bearer(_ request: Request) -> Substring? {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
         return header.dropFirst(7)
-    }
-
-    static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
-        // Nothing but this server's own script, style and event stream; never framed (clickjacking).
-        headers[HTTPField.Name("Content-Security-Policy")!] =
-            "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
-        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }
