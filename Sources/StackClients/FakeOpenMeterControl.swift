@@ -119,7 +119,7 @@ public struct FakeOpenMeterControl: Sendable {
 
     /// `DELETE /_fake/faults/{id}`.
     public func removeFault(id: String) async throws {
-        let reply = try await http.send(.DELETE, baseURL + "/_fake/faults/" + Self.percentEncoded(id))
+        let reply = try await http.send(.DELETE, baseURL + "/_fake/faults/" + URLText.percentEncoded(id))
         try expect(reply, 204, "DELETE /_fake/faults/\(id)")
     }
 
@@ -158,22 +158,6 @@ public struct FakeOpenMeterControl: Sendable {
 
     /// `name=value&…`, each part percent-encoded (everything but RFC 3986 unreserved characters).
     static func queryString(_ items: [(String, String)]) -> String {
-        items.map { percentEncoded($0.0) + "=" + percentEncoded($0.1) }.joined(separator: "&")
-    }
-
-    static func percentEncoded(_ text: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.append(byte)
-            default:
-                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        items.map { URLText.percentEncoded($0.0) + "=" + URLText.percentEncoded($0.1) }.joined(separator: "&")
     }
 }

@@ -323,6 +323,6 @@ public struct TAISClient: Sendable {
 
     /// One path segment, percent-encoded.
     static func segment(_ text: String) -> String {
-        FakeOpenMeterControl.percentEncoded(text)
+        URLText.percentEncoded(text)
     }
 }

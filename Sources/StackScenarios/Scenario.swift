@@ -8,17 +8,14 @@ public struct Scenario: Sendable {
     public var steps: [ScenarioStep]
     /// `finally:` steps: always run, even after a failure.
     public var cleanup: [ScenarioStep]
-    /// The file it came from, for messages.
-    public var file: String
 
     public init(name: String, description: String, variables: [ScenarioVariable], steps: [ScenarioStep],
-                cleanup: [ScenarioStep], file: String) {
+                cleanup: [ScenarioStep]) {
         self.name = name
         self.description = description
         self.variables = variables
         self.steps = steps
         self.cleanup = cleanup
-        self.file = file
     }
 
     /// What `scenario list` and the dashboard show; `steps` counts the `finally` steps too, as a report lists them.

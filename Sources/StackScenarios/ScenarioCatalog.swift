@@ -22,10 +22,13 @@ public struct ScenarioCatalog: Sendable {
         try names().map { try Self.load(file: directory.appendingPathComponent($0 + ".yaml")).summary }
     }
 
+    /// The directory is listed only to name the known scenarios when `name` is not one of them.
     public func load(_ name: String) throws -> Scenario {
-        let available = try names()
-        guard available.contains(name) else { throw ScenarioError.notFound(name, available: available) }
-        return try Self.load(file: directory.appendingPathComponent(name + ".yaml"))
+        let file = directory.appendingPathComponent(name + ".yaml")
+        guard !name.isEmpty, !name.contains("/"), !name.hasPrefix("."), FileManager.default.fileExists(atPath: file.path) else {
+            throw ScenarioError.notFound(name, available: try names())
+        }
+        return try Self.load(file: file)
     }
 
     /// One file, whose name (without `.yaml`) must be the scenario's.

@@ -6,14 +6,7 @@ import WireFormats
 
 /// The client of every scenario request: a refused connection fails at once (no reconnect loop until the
 /// deadline), and redirects are not followed, so a step sees the 303 and its `Location` as the API sent them.
-private let scenarioHTTPClient: HTTPClient = {
-    var configuration = HTTPClient.Configuration()
-    configuration.timeout.connect = .seconds(3)
-    configuration.connectionPool.retryConnectionEstablishment = false
-    configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-    configuration.redirectConfiguration = .disallow
-    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-}()
+private let scenarioHTTPClient = FailFastHTTPClient.make(connectionsPerHost: 64, followRedirects: false)
 
 /// A step's request with its `${…}` resolved, ready to send (the same for every repeat and retry).
 struct PreparedRequest: Sendable {
@@ -140,13 +133,9 @@ extension HTTPReply {
     /// The body as JSON; a Server-Sent Events stream (an MCP answer) gives its last event whose data is JSON.
     func scenarioJSON() -> JSONValue? {
         if let type = header("Content-Type"), type.lowercased().hasPrefix("text/event-stream") {
-            let data = text.split(separator: "\n", omittingEmptySubsequences: false)
-                .filter { $0.hasPrefix("data:") }
-                .map { $0.dropFirst(5).drop(while: { $0 == " " }) }
-            for line in data.reversed() {
-                if let value = try? JSONParser.parse(Array(line.utf8)) { return value }
-            }
-            return nil
+            var parser = ServerSentEventParser()
+            let events = parser.feed(body) + parser.finish()
+            return events.reversed().lazy.compactMap { try? JSONParser.parse(Array($0.data.utf8)) }.first
         }
         return try? JSONParser.parse(body)
     }

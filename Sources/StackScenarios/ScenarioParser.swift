@@ -60,7 +60,7 @@ struct ScenarioDocumentParser {
         if name == nil, !entries.contains(where: { $0.0 == "name" }) { reader.fail(top, "missing key \"name\"") }
         if steps == nil, !entries.contains(where: { $0.0 == "steps" }) { reader.fail(top, "missing key \"steps\"") }
         guard let name, let steps else { return nil }
-        return Scenario(name: name, description: description, variables: variables, steps: steps, cleanup: cleanup, file: file)
+        return Scenario(name: name, description: description, variables: variables, steps: steps, cleanup: cleanup)
     }
 
     mutating func variables(_ spot: YAMLSpot) -> [ScenarioVariable] {

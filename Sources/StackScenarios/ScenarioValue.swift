@@ -36,7 +36,7 @@ public struct ScenarioMember: Sendable {
 public struct ScenarioText: Sendable, Equatable {
     public enum Part: Sendable, Equatable {
         case literal(String)
-        case expression(ScenarioExpression, source: String)
+        case expression(ScenarioExpression)
     }
 
     public var parts: [Part]
@@ -59,7 +59,7 @@ public struct ScenarioText: Sendable, Equatable {
                 throw ScenarioSyntaxError("unclosed ${ in \"\(source)\"")
             }
             let inner = String(rest[open.upperBound..<close])
-            parts.append(.expression(try ScenarioExpression.parse(inner), source: inner))
+            parts.append(.expression(try ScenarioExpression.parse(inner)))
             rest = rest[rest.index(after: close)...]
         }
         if !rest.isEmpty { parts.append(.literal(String(rest))) }
@@ -68,7 +68,7 @@ public struct ScenarioText: Sendable, Equatable {
     /// Exactly one `${expr}` and nothing else keeps the value's type (`"${amount}"` is the number 10);
     /// anything else interpolates as text.
     public func resolve(_ variables: [String: JSONValue]) throws(ScenarioEvaluationError) -> JSONValue {
-        if parts.count == 1, case .expression(let expression, _) = parts[0] {
+        if parts.count == 1, case .expression(let expression) = parts[0] {
             return try expression.evaluate(variables)
         }
         return .string(try string(variables))
@@ -80,7 +80,7 @@ public struct ScenarioText: Sendable, Equatable {
         for part in parts {
             switch part {
             case .literal(let text): out += text
-            case .expression(let expression, _): out += ScenarioRendering.text(try expression.evaluate(variables))
+            case .expression(let expression): out += ScenarioRendering.text(try expression.evaluate(variables))
             }
         }
         return out
@@ -96,7 +96,7 @@ public enum ScenarioRendering {
         case .number(let value): number(value)
         case .bool(let flag): flag ? "true" : "false"
         case .null: "null"
-        case .array, .object: json(value)
+        case .array, .object: json(value, limit: .max)
         }
     }
 

@@ -59,3 +59,13 @@ import WireFormats
         #expect(ScenarioRendering.text(.object([("a", .number(1))])) == "{\"a\":1}")
     }
 }
+
+@Suite struct ScenarioRenderingTests {
+    @Test func aListSplicedIntoARequestIsWholeHoweverLong() {
+        let items = (1...100).map { JSONValue.string("item-\($0)") }
+        let text = ScenarioRendering.text(.array(items))
+        #expect(text.hasPrefix("[\"item-1\"") && text.hasSuffix("\"item-100\"]") && !text.contains("…"))
+        // Messages still cut long values.
+        #expect(ScenarioRendering.json(.array(items)).hasSuffix("…"))
+    }
+}

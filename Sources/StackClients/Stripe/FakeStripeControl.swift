@@ -108,5 +108,5 @@ public struct FakeStripeControl: Sendable {
         guard reply.status == status else { throw .unexpectedStatus(operation: operation, status: reply.status, body: reply.text) }
     }
 
-    static func segment(_ text: String) -> String { FakeOpenMeterControl.percentEncoded(text) }
+    static func segment(_ text: String) -> String { URLText.percentEncoded(text) }
 }

@@ -1,3 +1,4 @@
+import WireFormats
 /// `/dashboard/chat[?session=ID]`: the dev user's sessions, one session's conversation, and the question box.
 /// Without `session` the first session (the stack's own) is shown. Answers are rendered from their markdown
 /// with `MarkdownHTML`; dashboard.js appends new ones from `ChatAnswerView.message.html`.
@@ -58,7 +59,7 @@ extension DashboardPages {
 
     private static func sessionItem(_ session: ChatSessionView, selected: Bool) -> String {
         let e = PageFormat.e
-        let href = "/dashboard/chat?session=" + percentEncoded(session.id)
+        let href = "/dashboard/chat?session=" + URLText.percentEncoded(session.id)
         let stack = session.isStackSession ? " <span class=\"badge\">stack</span>" : ""
         let current = selected ? " aria-current=\"true\"" : ""
         return """
@@ -103,20 +104,5 @@ extension DashboardPages {
             <table class="tool-calls grid"><thead><tr><th scope="col">Tool call</th><th scope="col">Arguments</th>\
             <th scope="col" class="num">Duration</th><th scope="col">Result</th></tr></thead><tbody>\(rows)</tbody></table>
             """
-    }
-
-    /// A session id for a query string: unreserved characters as they are, everything else percent-encoded.
-    static func percentEncoded(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.append(Character(Unicode.Scalar(byte)))
-            default:
-                out += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
-            }
-        }
-        return out
     }
 }

@@ -11,10 +11,9 @@ extension DashboardPages {
 
     static func logs(_ context: PageContext, selected: String?) -> String {
         let e = PageFormat.e
-        let current = selected.flatMap { $0.isEmpty ? nil : $0 } ?? mergedLog
+        let current = selected ?? mergedLog
         var options = "<option value=\"\(mergedLog)\"\(current == mergedLog ? " selected" : "")>all processes (merged)</option>"
-        var names = context.processNames
-        if current != mergedLog && current != supervisorLog && !names.contains(current) { names.append(current) }
+        let names = context.processNames
         for name in names {
             options += "<option value=\"\(e(name))\"\(name == current ? " selected" : "")>\(e(name))</option>"
         }

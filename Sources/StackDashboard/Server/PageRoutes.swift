@@ -27,7 +27,9 @@ struct PageRoutes: Sendable {
             return HTMLPage.response(DashboardPages.overview(await context()))
         }
         router.get("/dashboard/logs") { request, _ in
-            let selected = request.uri.queryParameters.get("process").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
+            // "all" (the picker's merged choice) and nothing both mean the merged log.
+            let selected = request.uri.queryParameters.get("process").map { String($0) }
+                .flatMap { $0.isEmpty || $0 == DashboardPages.mergedLog ? nil : $0 }
             let page = await context()
             if let selected, !supervisor.hasLog(selected) {
                 throw HTTPFailure(.notFound, "no process named \(selected)")

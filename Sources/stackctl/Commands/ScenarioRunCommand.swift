@@ -52,13 +52,13 @@ struct ScenarioRunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("ephemeral-ports"), help: "Start a stack on free ports for the run, in a temporary state dir; stop it afterwards.")
     var ephemeralPorts = false
 
-    @Option(name: .customLong("service-url"), help: ArgumentHelp("Send one service's requests to another base URL (repeatable).", valueName: "name=url"))
-    var serviceURLs: [String] = []
+    @Option(name: .customLong("service-url"), help: ArgumentHelp("Send one service's requests to another base URL (repeatable).", valueName: "name=url"),
+            transform: Self.serviceURL)
+    var serviceURLs: [(name: String, url: String)] = []
 
     func validate() throws {
         if names.isEmpty, !all { throw ValidationError("name a scenario or pass --all (`stackctl scenario list` shows them)") }
         if !names.isEmpty, all { throw ValidationError("pass scenario names or --all, not both") }
-        _ = try overrides()
     }
 
     func run() async throws {
@@ -103,7 +103,7 @@ struct ScenarioRunCommand: AsyncParsableCommand {
 
     private func runAll(_ scenarios: [Scenario], in base: ScenarioEnvironment) async -> [ScenarioReport] {
         var environment = base
-        for (name, url) in (try? overrides()) ?? [] { environment.override(service: name, url: url) }
+        for (name, url) in serviceURLs { environment.override(service: name, url: url) }
         var reports: [ScenarioReport] = []
         for (offset, scenario) in scenarios.enumerated() {
             if Task.isCancelled { break } // Ctrl-C: the rest do not start
@@ -116,24 +116,22 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         return reports
     }
 
-    /// `--service-url NAME=URL` pairs, checked.
-    private func overrides() throws -> [(String, String)] {
+    /// One `--service-url NAME=URL`, checked as ArgumentParser reads it.
+    static func serviceURL(_ raw: String) throws -> (name: String, url: String) {
         let known = ScenarioService.allCases.map(\.rawValue)
-        return try serviceURLs.map { raw in
-            guard let equals = raw.firstIndex(of: "=") else {
-                throw ValidationError("--service-url \(raw): expected NAME=URL (NAME: \(known.joined(separator: ", ")))")
-            }
-            let name = String(raw[..<equals])
-            let url = String(raw[raw.index(after: equals)...])
-            guard known.contains(name) else {
-                throw ValidationError("--service-url \(raw): unknown service \"\(name)\" (known: \(known.joined(separator: ", ")))")
-            }
-            guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme ?? ""),
-                  let host = parsed.host, !host.isEmpty else {
-                throw ValidationError("--service-url \(raw): \"\(url)\" is not an http:// or https:// URL")
-            }
-            return (name, url)
+        guard let equals = raw.firstIndex(of: "=") else {
+            throw ValidationError("--service-url \(raw): expected NAME=URL (NAME: \(known.joined(separator: ", ")))")
         }
+        let name = String(raw[..<equals])
+        let url = String(raw[raw.index(after: equals)...])
+        guard known.contains(name) else {
+            throw ValidationError("--service-url \(raw): unknown service \"\(name)\" (known: \(known.joined(separator: ", ")))")
+        }
+        guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme ?? ""),
+              let host = parsed.host, !host.isEmpty else {
+            throw ValidationError("--service-url \(raw): \"\(url)\" is not an http:// or https:// URL")
+        }
+        return (name, url)
     }
 
     /// Runs `body`; SIGINT or SIGTERM cancels it: the steps end as cancelled, the finally steps still run, and

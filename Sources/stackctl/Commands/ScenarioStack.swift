@@ -9,8 +9,6 @@ import Glibc
 /// The stack a scenario run talks to: the one running on a state dir, or one started for the run.
 struct ScenarioStack {
     let state: StateDirectory
-    /// Started for this run (`--ephemeral-ports`): stopped and removed afterwards.
-    var ephemeral = false
 
     /// The running stack's URLs, credentials and control API, as scenario variables.
     func environment() async throws -> ScenarioEnvironment {
@@ -31,7 +29,7 @@ struct ScenarioStack {
     static func startEphemeral() async throws -> ScenarioStack {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("stackctl-scenarios-\(UUID().uuidString.prefix(8).lowercased())")
-        let stack = ScenarioStack(state: StateDirectory(directory), ephemeral: true)
+        let stack = ScenarioStack(state: StateDirectory(directory))
         let code: Int32
         do {
             code = try await stack.stackctl(["up", "--detach", "--ephemeral-ports"])
@@ -46,9 +44,8 @@ struct ScenarioStack {
         return stack
     }
 
-    /// `stackctl down`, then the state dir is removed.
+    /// `stackctl down`, then the state dir is removed (only for the stack `startEphemeral` made).
     func stopEphemeral() async {
-        guard ephemeral else { return }
         _ = try? await stackctl(["down"])
         try? FileManager.default.removeItem(at: state.url)
     }
