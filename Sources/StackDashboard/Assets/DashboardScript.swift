@@ -144,9 +144,10 @@ enum DashboardScript {
     return data;
   }
 
-  /** Runs one button's call: the button is disabled meanwhile, progress and outcome go to #status. */
+  /** Runs one button's call: the button is busy (disabled, and left so by snapshots) meanwhile; progress and
+   *  outcome go to #status. */
   async function act(button, what, call, done) {
-    if (button) button.disabled = true;
+    if (button) { button.disabled = true; button.dataset.busy = ""; }
     setStatus("busy", what + "\u2026");
     try {
       const result = await call();
@@ -156,7 +157,7 @@ enum DashboardScript {
       setStatus("error", `${what} failed: ${error.message}`);
       return undefined;
     } finally {
-      if (button) button.disabled = false;
+      if (button) { button.disabled = false; delete button.dataset.busy; }
       if (overview.snapshot) renderButtons(overview.snapshot);
     }
   }
@@ -329,17 +330,14 @@ enum DashboardScript {
 
   /** Stop while a process runs or starts, start once it stopped or failed; restart always. */
   function renderButtons(snapshot) {
+    // A button whose call is under way stays disabled until the call ends.
+    const enable = (button, on) => { if (button && !button.matches("[data-busy]")) button.disabled = !on; };
     for (const process of snapshot.processes || []) {
-      const stop = $("stop-" + process.name), start = $("start-" + process.name);
-      if (stop && !stop.matches("[data-busy]")) stop.disabled = !STOPPABLE.includes(process.state);
-      if (start && !start.matches("[data-busy]")) start.disabled = !STARTABLE.includes(process.state);
+      enable($("stop-" + process.name), STOPPABLE.includes(process.state));
+      enable($("start-" + process.name), STARTABLE.includes(process.state));
     }
-    const renew = $("renew-now");
-    if (renew) renew.disabled = !snapshot.registration;
-    for (const id of ["clock-advance-hour", "clock-advance-day", "clock-real"]) {
-      const button = $(id);
-      if (button) button.disabled = !snapshot.clock;
-    }
+    enable($("renew-now"), !!snapshot.registration);
+    for (const id of ["clock-advance-hour", "clock-advance-day", "clock-real"]) enable($(id), !!snapshot.clock);
   }
 
   function renderRegistration(registration) {
@@ -462,9 +460,7 @@ enum DashboardScript {
 
   function processAction(button, action, name) {
     const path = `/api/processes/${encodeURIComponent(name)}/${action}`;
-    button.dataset.busy = "";
-    act(button, `${action} ${name}`, () => api("POST", path), `${action} ${name}: requested`)
-      .finally(() => { delete button.dataset.busy; if (overview.snapshot) renderButtons(overview.snapshot); });
+    act(button, `${action} ${name}`, () => api("POST", path), `${action} ${name}: requested`);
   }
 
   function clockAnswer(result) {
@@ -840,7 +836,10 @@ enum DashboardScript {
     } catch (_) {
       // A transient failure: the next poll or the next event brings the state.
     }
-    if (!run.done) scenarioRun.pollTimer = setTimeout(pollRun, 1000);
+    // Every `event: scenario` carries the whole report: poll again only while the stream is down (and once more
+    // when it reopens, for what happened meanwhile).
+    const streaming = source && source.readyState === EventSource.OPEN;
+    if (!run.done && !streaming) scenarioRun.pollTimer = setTimeout(pollRun, 1000);
   }
 
   async function runScenario(button) {
@@ -869,7 +868,7 @@ enum DashboardScript {
   }
 
   function initScenarios() {
-    connect("/dashboard/events", { snapshot: renderHeader, scenario: onScenario });
+    connect("/dashboard/events", { open: pollRun, snapshot: renderHeader, scenario: onScenario });
   }
 
   // ---- buttons and start-up -----------------------------------------------------------------------------

@@ -292,16 +292,3 @@ enum MarkdownBlocks {
         return (out + "</\(tag)>", next)
     }
 }
-
-extension StringProtocol {
-    fileprivate var isBlank: Bool { allSatisfy { $0 == " " || $0 == "\t" } }
-    fileprivate var leadingSpaces: Int { prefix { $0 == " " }.count }
-    /// Without leading and trailing spaces and tabs.
-    fileprivate func trimmingSpaces() -> Substring {
-        let text = Substring(self)
-        let start = text.firstIndex { $0 != " " && $0 != "\t" } ?? text.endIndex
-        let end = text.lastIndex { $0 != " " && $0 != "\t" }.map { text.index(after: $0) } ?? start
-        return text[start..<Swift.max(start, end)]
-    }
-    fileprivate var trimmedLine: String { String(trimmingSpaces()) }
-}

@@ -12,7 +12,7 @@ enum MarkdownPipeTable {
     static func starts(_ lines: ArraySlice<String>, at index: Int) -> Bool {
         guard index + 1 < lines.endIndex else { return false }
         let header = lines[index]
-        guard header.prefix(while: { $0 == " " }).count <= 3, header.contains("|") else { return false }
+        guard header.leadingSpaces <= 3, header.contains("|") else { return false }
         guard let alignments = alignments(lines[index + 1]) else { return false }
         return cells(header).count == alignments.count
     }
@@ -42,7 +42,7 @@ enum MarkdownPipeTable {
 
     /// A blank line or the start of another block ends the body.
     private static func endsTable(_ line: String) -> Bool {
-        if line.allSatisfy({ $0 == " " || $0 == "\t" }) { return true }
+        if line.isBlank { return true }
         return MarkdownBlocks.atxHeading(line) != nil || MarkdownBlocks.isThematicBreak(line)
             || MarkdownBlocks.Fence(line) != nil || MarkdownBlocks.startsQuote(line)
     }
@@ -50,7 +50,7 @@ enum MarkdownPipeTable {
     /// The cells of a row: split at unescaped pipes, the outer pipes optional, `\|` unescaped to `|` (other
     /// backslash escapes are left for the inline pass), each cell trimmed.
     static func cells(_ line: String) -> [String] {
-        let text = Array(line.trimming(" \t"))
+        let text = Array(line.trimmedLine)
         var cells: [String] = []
         var current = ""
         var index = 0
@@ -74,12 +74,12 @@ enum MarkdownPipeTable {
         }
         if !endedWithPipe { cells.append(current) }
         if text.first == "|", !cells.isEmpty { cells.removeFirst() }
-        return cells.map { $0.trimming(" \t") }
+        return cells.map { $0.trimmedLine }
     }
 
     /// The delimiter row's alignments (nil for a column without colons), or nil when it is no delimiter row.
     static func alignments(_ line: String) -> [Alignment?]? {
-        guard line.prefix(while: { $0 == " " }).count <= 3 else { return nil }
+        guard line.leadingSpaces <= 3 else { return nil }
         let parts = cells(line)
         guard !parts.isEmpty else { return nil }
         // `---` alone is a thematic break or a setext underline, not a one-column table.
