@@ -9,6 +9,11 @@ struct DashboardBench {
     var requests: Int
     var rounds: Int
     var idleSeconds: Int
+    /// Realistic usage seeded into fake-openmeter before anything is timed (OpenMeter's realistic shape: dozens of
+    /// users a tenant, thousands of groups a tenant-week, random order), and chat questions asked in the stack's
+    /// session so the chat page carries that many answers with their tables.
+    var seedEvents = 200_000
+    var chatQuestions = 20
     var warmup = 20
     /// The process restarted for the state-change rounds.
     var restarted = "credits-mcp"
@@ -32,6 +37,10 @@ struct DashboardBench {
         var idleOpen = Idle()
         var idleFloor = Idle()
         var leftovers = 0
+        var seeded = 0
+        /// Asking through `POST /api/chat/sessions/{id}/messages` on the realistic data (info).
+        var chatMs: [Double] = []
+        var chatTableRows = 0
     }
 
     struct Idle: Sendable {
@@ -79,6 +88,7 @@ struct DashboardBench {
 
     private func measure(_ connection: DashboardConnection, supervisor: Int32, services: [Int32]) async throws -> Figures {
         var result = Figures()
+        try await loadRealisticData(connection, into: &result)
         try await measurePages(connection, into: &result)
         // No page open first (nothing was streaming yet), then one.
         result.idleFloor = try await idle(supervisor: supervisor, services: services, events: nil)
@@ -87,6 +97,44 @@ struct DashboardBench {
         events.close()
         try await measureStateChanges(connection, into: &result)
         return result
+    }
+
+    // MARK: - Realistic data
+
+    static let questions = [
+        "How many AI credits has each user in my tenant used this month?",
+        "How many AI credits has each user in my tenant used this week?",
+        "How many AI credits has my tenant used this month?",
+    ]
+
+    /// Seeds OpenMeter's realistic shape into fake-openmeter (10 tenants over 30 days, random order), then asks the
+    /// chat questions through the dashboard, as a person on the chat page would.
+    private func loadRealisticData(_ connection: DashboardConnection, into result: inout Figures) async throws {
+        let env = try await connection.call(.GET, connection.base + "/api/env")
+        guard env.timed.status == 200, let vars = try JSONSerialization.jsonObject(with: Data(env.body)) as? [String: String],
+              let openMeter = vars["OPENMETER_URL"] else { throw BenchError("GET /api/env answered HTTP \(env.timed.status)") }
+        let seed = try await connection.call(.POST, openMeter + "/_fake/seed",
+            json: #"{"tenants":10,"events":\#(seedEvents),"days":30,"seed":17,"shape":"realistic"}"#)
+        guard seed.timed.status == 200, let answer = try JSONSerialization.jsonObject(with: Data(seed.body)) as? [String: Any] else {
+            throw BenchError("fake-openmeter's /_fake/seed answered HTTP \(seed.timed.status): \(String(decoding: seed.body, as: UTF8.self))")
+        }
+        result.seeded = answer["inserted"] as? Int ?? 0
+        let sessions = try await connection.call(.GET, connection.base + "/api/chat/sessions")
+        guard let list = (try JSONSerialization.jsonObject(with: Data(sessions.body)) as? [String: Any])?["sessions"] as? [[String: Any]],
+              let session = list.first?["id"] as? String else { throw BenchError("no chat session on the dashboard: HTTP \(sessions.timed.status)") }
+        for index in 0..<chatQuestions {
+            let question = Self.questions[index % Self.questions.count]
+            let asked = try await connection.call(.POST, connection.base + "/api/chat/sessions/\(session)/messages", json: #"{"content":"\#(question)"}"#)
+            guard asked.timed.status == 200 else {
+                throw BenchError("a chat question answered HTTP \(asked.timed.status): \(String(decoding: asked.body, as: UTF8.self))")
+            }
+            result.chatMs.append(asked.timed.ms)
+            // Rows of the answer's first table (its <tr>s less the header).
+            let html = String(decoding: asked.body, as: UTF8.self)
+            result.chatTableRows = max(result.chatTableRows, html.components(separatedBy: "<tr>").count - 2)
+        }
+        report(String(format: "dashboard: seeded %d realistic events into fake-openmeter; %d chat questions through the dashboard, p50 %.1f ms, up to %d table rows an answer",
+                      result.seeded, chatQuestions, Percentile.of(result.chatMs, 50), result.chatTableRows))
     }
 
     // MARK: - Pages
@@ -207,6 +255,8 @@ struct DashboardBench {
         report("")
         report("stackctl-bench dashboard results (ms; one stack, release stackctl on 127.0.0.1, requests one at a time):")
         report("  " + "".padding(toLength: 52, withPad: " ", startingAt: 0) + "       p50       p99       max   goal")
+        report("  data: \(result.seeded) realistic events seeded (10 tenants, 30 days, random order); the chat page holds \(chatQuestions) answers, tables of up to \(result.chatTableRows) rows")
+        row("  a chat question through the dashboard (info)", result.chatMs)
         report("  page served, request sent → whole body read (\(requests) each after \(warmup) warm-up, no other page open):")
         for path in Self.pages {
             row("  GET \(path) (\(kib(result.pageBytes[path] ?? 0)))", result.pageMs[path] ?? [], goal: Self.goalPageMs)

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import BenchmarkSupport
 import Foundation
+import NIOHTTP1
 import StackClients
 import Synchronization
 
@@ -45,6 +46,14 @@ struct DashboardConnection: Sendable {
         let start = ContinuousClock.now
         let reply = try await http.send(.POST, base + path, headers: [("Authorization", "Bearer \(token)"), ("Origin", base)])
         return Timed(ms: (ContinuousClock.now - start).seconds * 1000, status: reply.status, bytes: reply.body.count)
+    }
+
+    /// A control-API call with the bearer token and an optional JSON body; the whole answer.
+    func call(_ method: HTTPMethod, _ url: String, json: String? = nil) async throws -> (timed: Timed, body: [UInt8]) {
+        let start = ContinuousClock.now
+        let reply = try await http.send(method, url, headers: [("Authorization", "Bearer \(token)"), ("Origin", base), ("Content-Type", "application/json")],
+                                        body: json.map { Array($0.utf8) })
+        return (Timed(ms: (ContinuousClock.now - start).seconds * 1000, status: reply.status, bytes: reply.body.count), reply.body)
     }
 
     func openEvents(_ path: String = "/dashboard/events") -> LiveEvents {

@@ -32,6 +32,10 @@ struct StackctlBench: ParsableCommand {
     var dashboardOnly = false
     @Option(help: "Requests to each dashboard page (and to the /health floor), one at a time.")
     var dashboardRequests = 200
+    @Option(help: "Realistic-shape events seeded into fake-openmeter before the dashboard is measured.")
+    var dashboardSeedEvents = 200_000
+    @Option(help: "Chat questions asked through the dashboard first, so the chat page carries that many answers.")
+    var dashboardChatQuestions = 20
     @Option(help: "Restarts of credits-mcp timed from the POST to the open page's event stream.")
     var dashboardRounds = 20
     @Option(help: "Seconds the supervisor's CPU is measured with one dashboard page open, and again with none.")
@@ -49,6 +53,9 @@ struct StackctlBench: ParsableCommand {
         guard dashboardRequests >= 1, dashboardRounds >= 1, dashboardIdleSeconds >= 1 else {
             throw ValidationError("--dashboard-requests, --dashboard-rounds and --dashboard-idle-seconds must be at least 1")
         }
+        guard dashboardSeedEvents >= 1, dashboardChatQuestions >= 1 else {
+            throw ValidationError("--dashboard-seed-events and --dashboard-chat-questions must be at least 1")
+        }
     }
 
     func run() throws {
@@ -65,7 +72,8 @@ struct StackctlBench: ParsableCommand {
         report("  scratch  \(context.scratch.path)")
         report("  \(ProcessInfo.processInfo.activeProcessorCount) cores; health polled every 5 ms by the benchmark (stackctl polls on its own schedule)")
         try context.warmPageCache()
-        let dashboard = DashboardBench(requests: dashboardRequests, rounds: dashboardRounds, idleSeconds: dashboardIdleSeconds)
+        let dashboard = DashboardBench(requests: dashboardRequests, rounds: dashboardRounds, idleSeconds: dashboardIdleSeconds,
+                                       seedEvents: dashboardSeedEvents, chatQuestions: dashboardChatQuestions)
         if dashboardOnly {
             try dashboard.run(context: context)
             try? FileManager.default.removeItem(at: context.scratch)

@@ -165,4 +165,14 @@ import Testing
         let nul = MarkdownHTML.render("a\u{0}b")
         #expect(nul == "<p>a\u{FFFD}b</p>")
     }
+
+    @Test func aQuoteOrBracketFollowedByACombiningMarkIsStillEscaped() {
+        // One Swift Character each, but the browser sees the quote or bracket: escaped by scalar, in plain cells
+        // (the fast path) and in text with markup alike.
+        for text in ["| a |\n|---|\n| x'\u{301} \"\u{301} <\u{338}b |", "*x'\u{301}* \"\u{301} <\u{338}b"] {
+            let html = MarkdownHTML.render(text)
+            #expect(html.contains("&#39;\u{301}") && html.contains("&quot;\u{301}") && html.contains("&lt;\u{338}"), "\(html)")
+            #expect(!html.unicodeScalars.contains("'") && !html.contains("<\u{338}"), "\(html)")
+        }
+    }
 }

@@ -10,9 +10,17 @@ struct MarkdownInline {
     private let allowLinks: Bool
 
     static func render(_ text: String, allowLinks: Bool = true) -> String {
+        // Most table cells (names, numbers) hold nothing inline markdown acts on: escaped as they are.
+        if !text.unicodeScalars.contains(where: { Self.markup.contains($0) }),
+           text.range(of: "http", options: .caseInsensitive) == nil {
+            return HTMLText.escape(text)
+        }
         var inline = MarkdownInline(chars: Array(text), allowLinks: allowLinks)
         return inline.html()
     }
+
+    /// The characters `step` treats specially (a bare autolink starts at "http", checked apart).
+    private static let markup: Set<Unicode.Scalar> = ["\\", "`", "[", "<", "*", "_", "~", "\n", "!"]
 
     private init(chars: [Character], allowLinks: Bool) {
         self.chars = chars
@@ -73,7 +81,7 @@ struct MarkdownInline {
                     return index + 2
                 }
                 if next.isASCII && (next.isPunctuation || next.isSymbol) {
-                    text += HTMLText.escape(String(next))
+                    HTMLText.append(next.unicodeScalars, escapedTo: &text)
                     return index + 2
                 }
             }
@@ -120,7 +128,7 @@ struct MarkdownInline {
             text += String(char)
             return index + 1
         default:
-            text += HTMLText.escape(String(char))
+            HTMLText.append(char.unicodeScalars, escapedTo: &text)
             return index + 1
         }
     }

@@ -43,7 +43,7 @@ struct PageRoutes: Sendable {
             let selected = request.uri.queryParameters.get("session").map { String($0) } ?? sessions.first?.id
             var messages: [ChatMessageView] = []
             if let selected, sessions.contains(where: { $0.id == selected }) {
-                messages = (try? await chat.messages(selected)) ?? []
+                messages = (try? await chat.messages(selected, rendered: false)) ?? []
             }
             return HTMLPage.response(
                 DashboardPages.chat(page, sessions: sessions, selected: selected, messages: messages))

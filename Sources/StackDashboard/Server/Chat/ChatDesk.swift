@@ -68,9 +68,10 @@ actor ChatDesk {
         return ChatSessionView(id: session.id, title: session.title, createdAt: session.createdAt, isStackSession: false)
     }
 
-    func messages(_ sessionID: String) async throws -> [ChatMessageView] {
+    /// `rendered: false` leaves `html` empty: the chat page renders each message from its markdown itself.
+    func messages(_ sessionID: String, rendered: Bool = true) async throws -> [ChatMessageView] {
         let context = try await context()
-        return try await Self.taisCall { try await context.client.messages(sessionID) }.map(Self.view)
+        return try await Self.taisCall { try await context.client.messages(sessionID) }.map { Self.view($0, rendered: rendered) }
     }
 
     /// Asks in `sessionID`. A dashboard session is first wired to the current tool (renewals make new tool ids;
@@ -101,10 +102,10 @@ actor ChatDesk {
         return try? await context.client.billingSummary(org: tenant).balanceCredits
     }
 
-    static func view(_ message: TAISMessage) -> ChatMessageView {
+    static func view(_ message: TAISMessage, rendered: Bool = true) -> ChatMessageView {
         ChatMessageView(
             role: message.role, content: message.content,
-            html: message.role == "assistant" ? MarkdownHTML.render(message.content) : "<p>\(HTMLText.escape(message.content))</p>",
+            html: !rendered ? "" : message.role == "assistant" ? MarkdownHTML.render(message.content) : "<p>\(HTMLText.escape(message.content))</p>",
             toolCalls: message.toolCalls.map { call in
                 var writer = JSONWriter(capacity: 128)
                 writer.value(call.arguments)
